@@ -1,0 +1,122 @@
+/**
+ * `deno task compare`: compares runs side by side — the hyperparameters that differ (plus the
+ * seed) and the figures, with seed-only repeats pooled as mean ± std — as a text table, JSON, CSV
+ * or Markdown; writes an overlay SVG of the curves and draws a chart in the terminal.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { UserError } from "../core/errors.ts";
+import { argError, runCli } from "./main.ts";
+import { type MetricLine, readMetrics, writeFileAtomic } from "../runner/record.ts";
+import { resolveRunArgs } from "../runner/runs_index.ts";
+import {
+  buildComparison,
+  type CompareFormat,
+  formatComparison,
+  renderOverlayChart,
+  renderOverlaySvg,
+} from "../runner/compare.ts";
+
+const USAGE =
+  "deno task compare <run-dir|experiment|run-id>... [--root DIR] [--json|--csv|--md] [--svg PATH|--no-svg] [--no-chart]";
+
+const HELP = `Usage: deno task compare <run-dir|experiment|run-id>... [options]
+
+Compares runs: the hyperparameters that differ between them (plus the seed) and their figures.
+Completed runs that differ only by seed are pooled into one row: mean ± sample std (n).
+
+Arguments: a run directory (any --out tree), an experiment name under --root (all its runs),
+an experiment directory, or a run id under --root.
+
+Options:
+  --root DIR     where experiment names and run ids are looked up (default: results)
+  --json         print JSON          --csv   print CSV          --md   print a Markdown table
+  --svg PATH     write the overlay chart of the curves to PATH (default: compare.svg)
+  --no-svg       do not write the overlay chart
+  --no-chart     do not draw the chart in the terminal (text output only draws it)
+  -h, --help     show this help
+`;
+
+/** Where a command's output goes (tests capture it). */
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const defaultIo: Io = { out: (t) => console.log(t), err: (t) => console.error(t) };
+
+/**
+ * Runs the command with `args` and returns the exit code; throws a {@linkcode UserError} on bad
+ * input (the entry point prints it as `error: <message>`).
+ *
+ * @example
+ * ```ts ignore
+ * const code = await main(["ch05_simple_rnnlm", "--md", "--no-svg"]);
+ * ```
+ */
+export async function main(args: string[], io: Io = defaultIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        root: { type: "string", default: "results" },
+        json: { type: "boolean", default: false },
+        csv: { type: "boolean", default: false },
+        md: { type: "boolean", default: false },
+        svg: { type: "string" },
+        "no-svg": { type: "boolean", default: false },
+        "no-chart": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (e) {
+    throw argError(e, USAGE);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    io.out(HELP.trimEnd());
+    return 0;
+  }
+  const formats = (["json", "csv", "md"] as const).filter((f) => v[f]);
+  if (formats.length > 1) {
+    throw new UserError(
+      `choose one output format, not ${formats.map((f) => `--${f}`).join(" and ")}`,
+    );
+  }
+  if (v.svg !== undefined && v["no-svg"]) {
+    throw new UserError("give --svg PATH or --no-svg, not both");
+  }
+  if (parsed.positionals.length === 0) {
+    throw new UserError(
+      "name at least one run directory or experiment, e.g. deno task compare ch05_simple_rnnlm " +
+        "(list runs with: deno task runs)",
+    );
+  }
+  const format: CompareFormat = formats.length > 0 ? formats[0] : "text";
+  const { runs, warnings } = await resolveRunArgs(parsed.positionals, v.root!);
+  for (const w of warnings) io.err(`warning: ${w}`);
+  const comparison = buildComparison(runs);
+  const metrics = new Map<string, MetricLine[]>();
+  for (const r of runs) metrics.set(r.dir, await readMetrics(r.dir));
+
+  const text = formatComparison(comparison, format).trimEnd();
+  io.out(text);
+  const note = format === "text" ? io.out : io.err;
+  if (!v["no-svg"]) {
+    const path = v.svg ?? "compare.svg";
+    try {
+      await writeFileAtomic(path, renderOverlaySvg(comparison, metrics));
+    } catch (e) {
+      throw new UserError(`cannot write ${path}: ${(e as Error).message}; choose another --svg`);
+    }
+    note(`overlay chart: ${path}`);
+  }
+  if (format === "text" && !v["no-chart"]) io.out("\n" + renderOverlayChart(comparison, metrics));
+  return 0;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));

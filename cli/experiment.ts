@@ -1,0 +1,166 @@
+/**
+ * `deno task experiment [name] [--key value ...]`: runs an experiment and writes its run record.
+ *
+ * ```
+ * deno task experiment                          # ch05_simple_rnnlm with the book's settings
+ * deno task experiment ch06_rnnlm --max-epoch 1 --seed 7
+ * deno task experiment ch05_simple_rnnlm --help # hyperparameters, defaults, reference figure
+ * deno task experiment --resume results/ch06_better_rnnlm/<run-id>
+ * deno task experiment --list
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { UserError } from "../core/errors.ts";
+import {
+  describeRange,
+  type Experiment,
+  flagName,
+  resolveHyperparameters,
+} from "../runner/experiment.ts";
+import { DEFAULT_EXPERIMENT, listExperiments, loadExperiment } from "../runner/registry.ts";
+import { readRunRecord } from "../runner/record.ts";
+import { runExperiment } from "../runner/run.ts";
+import { argError, runCli } from "./main.ts";
+
+const USAGE =
+  "deno task experiment [name] [--key value ...] [--seed N] [--out DIR] [--data-dir DIR] [--quiet] | --resume RUN_DIR | --list";
+
+const COMMON = {
+  help: { type: "boolean", short: "h" },
+  quiet: { type: "boolean" },
+  out: { type: "string" },
+  "data-dir": { type: "string" },
+  seed: { type: "string" },
+  resume: { type: "string" },
+  list: { type: "boolean" },
+} as const;
+
+/** The `--help` text of one experiment. */
+export function experimentHelp(e: Experiment): string {
+  const rows = Object.entries(e.hyperparameters).map(([k, s]) =>
+    `  ${flagName(k).padEnd(16)} ${String(s.default).padEnd(8)} ${describeRange(s)}; ${s.help}`
+  );
+  const ref = e.reference
+    ? `reference: ${e.reference.metric} in [${e.reference.band.join(", ")}] (${e.reference.source})`
+    : "reference: none";
+  return [
+    `${e.name}: ${e.title}`,
+    "",
+    `usage: deno task experiment ${e.name} [--key value ...]`,
+    "",
+    "hyperparameters (flag, default, allowed values):",
+    `  ${"--seed".padEnd(16)} ${String(e.seed).padEnd(8)} an integer; seeds every random choice`,
+    ...rows,
+    "",
+    "other options: --out DIR (results root, default results), --data-dir DIR (PTB folder), --quiet",
+    ref,
+  ].join("\n");
+}
+
+function parseSeed(raw: string): number {
+  const v = Number(raw);
+  if (raw.trim() === "" || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+    throw new UserError(`--seed ${raw}: must be an integer in [0, 4294967295]`);
+  }
+  return v;
+}
+
+/** Entry point; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const name = args[0] && !args[0].startsWith("-") ? args[0] : null;
+  const rest = name ? args.slice(1) : args;
+
+  // First pass: the options every experiment shares (unknown ones are hyperparameters).
+  const first = parseArgs({ args: rest, options: COMMON, strict: false, allowPositionals: true });
+  if (first.values.list) {
+    console.log((await listExperiments()).join("\n"));
+    return 0;
+  }
+  if (first.values.help && !name) {
+    console.log(`usage: ${USAGE}\nexperiments: ${(await listExperiments()).join(", ")}`);
+    return 0;
+  }
+  if (typeof first.values.resume === "string") {
+    // A resumed run keeps its recorded settings: only these options make sense.
+    try {
+      parseArgs({ args: rest, options: COMMON, strict: true, allowPositionals: false });
+    } catch (e) {
+      throw argError(e, "deno task experiment --resume RUN_DIR [--quiet] [--data-dir DIR]");
+    }
+    if (name || first.values.seed !== undefined || first.values.out !== undefined) {
+      throw new UserError(
+        "--resume takes only a run directory; the run keeps its recorded settings",
+      );
+    }
+    const dir = first.values.resume.replace(/\/+$/, "");
+    const record = await readRunRecord(dir);
+    if (record.status === "completed") {
+      throw new UserError(`${dir} has already completed; nothing to resume`);
+    }
+    const { experiment, url } = await loadExperiment(record.experiment);
+    const out = await runExperiment(
+      experiment,
+      url,
+      record.hyperparameters,
+      record.overrides,
+      record.seed,
+      {
+        outDir: "results",
+        quiet: Boolean(first.values.quiet),
+        dataDir: first.values["data-dir"] as string | undefined,
+      },
+      dir,
+    );
+    console.log(out.dir);
+    return out.exitCode;
+  }
+
+  const { experiment, url } = await loadExperiment(name ?? DEFAULT_EXPERIMENT);
+  const hpOptions = Object.fromEntries(
+    Object.keys(experiment.hyperparameters).map((
+      k,
+    ) => [flagName(k).slice(2), { type: "string" as const }]),
+  );
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: { ...COMMON, ...hpOptions },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    const m = e instanceof Error ? /'(--?[^']+)'/.exec(e.message) : null;
+    if (m && /Unknown option/.test((e as Error).message)) {
+      const valid = ["--seed", ...Object.keys(experiment.hyperparameters).map(flagName)];
+      throw new UserError(
+        `unknown option ${m[1]} for ${experiment.name}; valid keys: ${valid.join(", ")}`,
+      );
+    }
+    throw argError(e, USAGE);
+  }
+  if (values.help) {
+    console.log(experimentHelp(experiment));
+    return 0;
+  }
+  const raw: Record<string, string> = {};
+  for (const k of Object.keys(experiment.hyperparameters)) {
+    const v = values[flagName(k).slice(2)];
+    if (typeof v === "string") raw[k] = v;
+  }
+  const hp = resolveHyperparameters(experiment, raw);
+  const overrides = Object.fromEntries(Object.keys(raw).map((k) => [k, hp[k]]));
+  const seed = typeof values.seed === "string" ? parseSeed(values.seed) : experiment.seed;
+  const out = await runExperiment(experiment, url, hp, overrides, seed, {
+    outDir: typeof values.out === "string" ? values.out : "results",
+    quiet: Boolean(values.quiet),
+    dataDir: values["data-dir"] as string | undefined,
+  });
+  console.log(out.dir);
+  return out.exitCode;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));

@@ -1,0 +1,75 @@
+/**
+ * `deno task report`: writes one self-contained HTML page about every run (curves, comparison
+ * tables, status, reference verdicts, environments).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { UserError } from "../core/errors.ts";
+import { argError, runCli } from "./main.ts";
+import { writeFileAtomic } from "../runner/record.ts";
+import { buildReport } from "../runner/report.ts";
+
+const USAGE = "deno task report [--out FILE] [--root DIR]...";
+
+const HELP = `Usage: deno task report [--out FILE] [--root DIR]...
+
+Writes one HTML page (no scripts, no external files) with every run's curve, the comparison
+table of each experiment, statuses, reference verdicts and environments.
+
+Options:
+  --out FILE   where to write the page (default: report.html)
+  --root DIR   a results root; repeat for several (default: results)
+  -h, --help   show this help
+`;
+
+/** Where a command's output goes (tests capture it). */
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const defaultIo: Io = { out: (t) => console.log(t), err: (t) => console.error(t) };
+
+/**
+ * Runs the command with `args` and returns the exit code; throws a {@linkcode UserError} on bad
+ * input (the entry point prints it as `error: <message>`).
+ *
+ * @example
+ * ```ts ignore
+ * const code = await main(["--out", "/tmp/report.html"]);
+ * ```
+ */
+export async function main(args: string[], io: Io = defaultIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        out: { type: "string", default: "report.html" },
+        root: { type: "string", multiple: true },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (e) {
+    throw argError(e, USAGE);
+  }
+  if (parsed.values.help) {
+    io.out(HELP.trimEnd());
+    return 0;
+  }
+  const roots = parsed.values.root?.length ? parsed.values.root : ["results"];
+  const out = parsed.values.out!;
+  const { html, warnings, runs } = await buildReport(roots);
+  for (const w of warnings) io.err(`warning: ${w}`);
+  try {
+    await writeFileAtomic(out, html);
+  } catch (e) {
+    throw new UserError(`cannot write ${out}: ${(e as Error).message}; choose another --out`);
+  }
+  io.out(`wrote ${out} (${runs} run${runs === 1 ? "" : "s"})`);
+  return 0;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));

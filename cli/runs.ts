@@ -1,0 +1,158 @@
+/**
+ * `deno task runs`: lists the runs under one or more result roots — experiment, run id, status
+ * (a dead `running` run shows as `crashed`), seed, the key hyperparameters, epochs, perplexities
+ * and wall time. Corrupt run records are skipped with a warning on standard error.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { argError, runCli } from "./main.ts";
+import { listRuns, type RunInfo } from "../runner/runs_index.ts";
+
+const USAGE = "deno task runs [experiment...] [--root DIR]... [--json]";
+
+const HELP = `Usage: deno task runs [experiment...] [--root DIR]... [--json]
+
+Lists the runs under results/<experiment>/<run-id>/ (or under each --root).
+
+Options:
+  --root DIR   a results root (an experiment's --out); repeat for several (default: results)
+  --json       print the runs as JSON (with the full summary and hyperparameters)
+  -h, --help   show this help
+`;
+
+/** Where a command's output goes (tests capture it). */
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const defaultIo: Io = { out: (t) => console.log(t), err: (t) => console.error(t) };
+
+/** The hyperparameters worth a column: the overrides, or lr, hidden_size and max_epoch. */
+function keyParams(run: RunInfo): string {
+  const o = Object.entries(run.record.overrides ?? {});
+  if (o.length > 0) return o.map(([k, v]) => `${k}=${v}`).join(" ");
+  const hp = run.record.hyperparameters;
+  return ["lr", "hidden_size", "max_epoch"]
+    .filter((k) => k in hp)
+    .map((k) => `${k}=${hp[k]}`)
+    .join(" ") + " (defaults)";
+}
+
+function fmt(v: number | null | undefined, digits = 2): string {
+  return typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : "-";
+}
+
+/**
+ * Formats runs as an aligned table, one line per run.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(runsTable((await listRuns(["results"])).runs));
+ * ```
+ */
+export function runsTable(runs: RunInfo[]): string {
+  const headers = [
+    "experiment",
+    "run id",
+    "status",
+    "seed",
+    "hyperparameters",
+    "epochs",
+    "train ppl",
+    "best valid",
+    "test ppl",
+    "wall s",
+  ];
+  const numeric = [false, false, false, true, false, true, true, true, true, true];
+  const rows = runs.map((r) => {
+    const s = r.record.summary;
+    const max = r.record.hyperparameters.max_epoch;
+    return [
+      r.experiment,
+      r.runId,
+      r.status,
+      String(r.record.seed),
+      keyParams(r),
+      `${s.epochs_completed ?? 0}${typeof max === "number" ? `/${max}` : ""}`,
+      fmt(s.final_train_ppl),
+      fmt(s.best_valid_ppl),
+      fmt(s.test_ppl),
+      fmt(s.wall_time_s, 1),
+    ];
+  });
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")
+      .trimEnd();
+  return [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+/**
+ * Runs the command with `args` and returns the exit code; throws a `UserError` on bad
+ * input (the entry point prints it as `error: <message>`).
+ *
+ * @example
+ * ```ts ignore
+ * const code = await main(["--root", "results", "--json"]);
+ * ```
+ */
+export async function main(args: string[], io: Io = defaultIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        root: { type: "string", multiple: true },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (e) {
+    throw argError(e, USAGE);
+  }
+  if (parsed.values.help) {
+    io.out(HELP.trimEnd());
+    return 0;
+  }
+  const roots = parsed.values.root?.length ? parsed.values.root : ["results"];
+  const { runs: all, warnings } = await listRuns(roots);
+  for (const w of warnings) io.err(`warning: ${w}`);
+  const wanted = new Set(parsed.positionals);
+  const runs = wanted.size ? all.filter((r) => wanted.has(r.experiment)) : all;
+  if (parsed.values.json) {
+    io.out(JSON.stringify(
+      runs.map((r) => ({
+        dir: r.dir,
+        experiment: r.experiment,
+        run_id: r.runId,
+        status: r.status,
+        stored_status: r.record.status,
+        seed: r.record.seed,
+        overrides: r.record.overrides ?? {},
+        hyperparameters: r.record.hyperparameters,
+        started_at: r.record.started_at ?? null,
+        finished_at: r.record.finished_at ?? null,
+        summary: r.record.summary,
+        reference: r.record.reference ?? null,
+      })),
+      null,
+      2,
+    ));
+    return 0;
+  }
+  if (runs.length === 0) {
+    const what = wanted.size ? `of ${[...wanted].join(", ")} ` : "";
+    io.out(
+      `no runs ${what}under ${roots.join(", ")}; start one with: deno task experiment <name>`,
+    );
+    return 0;
+  }
+  io.out(runsTable(runs));
+  return 0;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));

@@ -1,0 +1,56 @@
+/**
+ * The CPU's model name and feature flags on Linux, from `/proc/cpuinfo`.
+ *
+ * Deno 2 lets a program read `/proc` only with `--allow-all`, so without it the file is read
+ * through `cat` (which needs `--allow-run=cat`). Anywhere else, or without either permission,
+ * the answer is `null` and callers fall back to defaults.
+ *
+ * @module
+ */
+
+/** What `/proc/cpuinfo` says about the first CPU. */
+export interface CpuInfo {
+  model: string;
+  flags: Set<string>;
+}
+
+let cached: CpuInfo | null | undefined;
+
+function readText(): string | null {
+  try {
+    return Deno.readTextFileSync("/proc/cpuinfo");
+  } catch { /* not permitted or not Linux: try cat */ }
+  try {
+    const out = new Deno.Command("cat", {
+      args: ["/proc/cpuinfo"],
+      stdout: "piped",
+      stderr: "null",
+    })
+      .outputSync();
+    return out.success ? new TextDecoder().decode(out.stdout) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Reads (once per process) the CPU's model name and flags; `null` when they cannot be read.
+ *
+ * @example
+ * ```ts ignore
+ * import { cpuInfo } from "./cpuinfo.ts";
+ * console.log(cpuInfo()?.model, cpuInfo()?.flags.has("avx2"));
+ * ```
+ */
+export function cpuInfo(): CpuInfo | null {
+  if (cached !== undefined) return cached;
+  cached = null;
+  if (Deno.build.os !== "linux") return cached;
+  const text = readText();
+  if (text) {
+    const model = text.match(/^model name\s*:\s*(.*)$/m)?.[1]?.trim() ?? "unknown";
+    const flags = new Set((text.match(/^flags\s*:(.*)$/m)?.[1] ?? "").trim().split(/\s+/));
+    cached = { model, flags };
+  }
+  return cached;
+}

@@ -1,0 +1,104 @@
+/**
+ * Downloading one file into place safely: fetch it, check its SHA-256, write it to a temporary
+ * file in the destination folder, then rename it over the destination. A failed or corrupt
+ * download never leaves a file (whole or partial) at the destination, nor a temporary file.
+ *
+ * @module
+ */
+
+import { dirname } from "node:path";
+import { UserError } from "../core/errors.ts";
+import { sha256Hex } from "../core/hash.ts";
+import { oneLine } from "./files.ts";
+
+/** A download that did not produce the expected bytes; `reason` is one line for the user. */
+export class DownloadError extends Error {
+  /** Why the download failed, e.g. `"HTTP 404 Not Found"`. */
+  readonly reason: string;
+  constructor(reason: string) {
+    super(reason);
+    this.name = "DownloadError";
+    this.reason = reason;
+  }
+}
+
+/** Options of {@linkcode downloadVerified}. */
+export interface DownloadOptions {
+  /** Give up after this many milliseconds (default 300,000). */
+  timeoutMs?: number;
+}
+
+/**
+ * Downloads `url` to `dest` if and only if its SHA-256 equals `sha256`, and returns the bytes.
+ * Network, HTTP and checksum failures throw {@linkcode DownloadError}; a folder that cannot be
+ * written throws a {@linkcode UserError}.
+ *
+ * @example
+ * ```ts ignore
+ * import { downloadVerified } from "./download.ts";
+ * const bytes = await downloadVerified(
+ *   "https://example.org/ptb.test.txt",
+ *   "data/ptb/ptb.test.txt",
+ *   "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0",
+ * );
+ * ```
+ */
+export async function downloadVerified(
+  url: string,
+  dest: string,
+  sha256: string,
+  options: DownloadOptions = {},
+): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = await fetchBytes(url, options.timeoutMs ?? 300_000);
+  const actual = await sha256Hex(bytes);
+  if (actual !== sha256) {
+    throw new DownloadError(
+      `got ${bytes.length} bytes with SHA-256 ${actual}, expected ${sha256}: truncated or ` +
+        `corrupt download, nothing was saved`,
+    );
+  }
+  const dir = dirname(dest);
+  let tmp: string | undefined;
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    tmp = await Deno.makeTempFile({
+      dir,
+      prefix: `.${dest.split(/[\\/]/).pop()}.`,
+      suffix: ".tmp",
+    });
+    await Deno.writeFile(tmp, bytes);
+    await Deno.rename(tmp, dest);
+    tmp = undefined;
+  } catch (e) {
+    throw new UserError(`cannot save ${dest} (${oneLine(e)}); check that ${dir} is writable`);
+  } finally {
+    if (tmp !== undefined) await Deno.remove(tmp).catch(() => {});
+  }
+  return bytes;
+}
+
+async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array<ArrayBuffer>> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  try {
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: abort.signal });
+    } catch (e) {
+      throw new DownloadError(abort.signal.aborted ? `no answer in ${timeoutMs} ms` : oneLine(e));
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new DownloadError(`HTTP ${res.status} ${res.statusText}`.trim());
+    }
+    try {
+      return new Uint8Array(await res.arrayBuffer());
+    } catch (e) {
+      throw new DownloadError(
+        abort.signal.aborted ? `not complete after ${timeoutMs} ms` : oneLine(e),
+      );
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,411 @@
+/**
+ * OpenBLAS through Deno FFI: discovery, `sgemm` and the level-1/2 routines the layers use.
+ *
+ * Every routine takes `Float32Array`s (sub-views at any offset work: Deno passes the view's own
+ * start address) in row-major order. The library is opened on first use. Lookup order:
+ *
+ * 1. the `OPENBLAS_LIB` environment variable (a path to the shared library);
+ * 2. the usual names and paths on Linux (Debian's `openblas-pthread` directory included) and on
+ *    macOS (Homebrew on Apple silicon and Intel).
+ *
+ * OpenBLAS 0.3.21 (Debian 12) does not know the newest Intel cores and falls back to its slow
+ * generic "Prescott" kernels there. When `OPENBLAS_CORETYPE` is not set, this module sets it before
+ * loading the library, from the CPU's flags (AVX-512 → `SkylakeX`, AVX2 → `Haswell`); the chosen
+ * core is reported by {@linkcode blasInfo} and recorded in every run.
+ *
+ * @module
+ */
+
+import { UserError } from "../core/errors.ts";
+import { cpuInfo } from "../core/cpuinfo.ts";
+
+const CblasRowMajor = 101;
+const CblasNoTrans = 111;
+const CblasTrans = 112;
+
+const SYMBOLS = {
+  cblas_sgemm: {
+    parameters: [
+      "i32",
+      "i32",
+      "i32", // order, transA, transB
+      "i32",
+      "i32",
+      "i32", // m, n, k
+      "f32",
+      "buffer",
+      "i32", // alpha, a, lda
+      "buffer",
+      "i32", // b, ldb
+      "f32",
+      "buffer",
+      "i32", // beta, c, ldc
+    ],
+    result: "void",
+  },
+  cblas_sgemv: {
+    parameters: [
+      "i32",
+      "i32",
+      "i32",
+      "i32", // order, trans, m, n
+      "f32",
+      "buffer",
+      "i32", // alpha, a, lda
+      "buffer",
+      "i32", // x, incx
+      "f32",
+      "buffer",
+      "i32", // beta, y, incy
+    ],
+    result: "void",
+  },
+  cblas_sger: {
+    parameters: ["i32", "i32", "i32", "f32", "buffer", "i32", "buffer", "i32", "buffer", "i32"],
+    result: "void",
+  },
+  cblas_saxpy: { parameters: ["i32", "f32", "buffer", "i32", "buffer", "i32"], result: "void" },
+  cblas_sscal: { parameters: ["i32", "f32", "buffer", "i32"], result: "void" },
+  cblas_sdot: { parameters: ["i32", "buffer", "i32", "buffer", "i32"], result: "f32" },
+  cblas_snrm2: { parameters: ["i32", "buffer", "i32"], result: "f32" },
+  openblas_get_config: { parameters: [], result: "pointer" },
+  openblas_get_corename: { parameters: [], result: "pointer" },
+  openblas_get_num_threads: { parameters: [], result: "i32" },
+  openblas_set_num_threads: { parameters: ["i32"], result: "void" },
+} as const;
+
+type Lib = Deno.DynamicLibrary<typeof SYMBOLS>;
+
+let lib: Lib | null = null;
+let loadedPath = "";
+let coreTypeSource: "environment" | "cpu-flags" | "library" = "library";
+
+/** The file names and paths tried, in order, when `OPENBLAS_LIB` is not set. */
+export function candidatePaths(
+  os: string = Deno.build.os,
+  arch: string = Deno.build.arch,
+): string[] {
+  if (os === "darwin") {
+    return [
+      "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+      "/usr/local/opt/openblas/lib/libopenblas.dylib",
+      "/opt/local/lib/libopenblas.dylib",
+      "libopenblas.dylib",
+    ];
+  }
+  const triple = arch === "aarch64" ? "aarch64-linux-gnu" : "x86_64-linux-gnu";
+  return [
+    `/usr/lib/${triple}/openblas-pthread/libopenblas.so.0`,
+    `/usr/lib/${triple}/libopenblas.so.0`,
+    `/usr/lib/${triple}/openblas-openmp/libopenblas.so.0`,
+    `/usr/lib/${triple}/openblas-serial/libopenblas.so.0`,
+    "/usr/lib64/libopenblas.so.0",
+    "/usr/lib64/libopenblasp.so.0",
+    "/usr/lib/libopenblas.so.0",
+    "/usr/local/lib/libopenblas.so.0",
+    "/opt/OpenBLAS/lib/libopenblas.so.0",
+    "libopenblas.so.0",
+    "libopenblas.so",
+  ];
+}
+
+function chooseCoreType(): void {
+  let preset: string | undefined;
+  try {
+    preset = Deno.env.get("OPENBLAS_CORETYPE");
+  } catch {
+    return; // no --allow-env: leave the library's own choice
+  }
+  if (preset) {
+    coreTypeSource = "environment";
+    return;
+  }
+  if (Deno.build.os !== "linux" || Deno.build.arch !== "x86_64") return;
+  const flags = cpuInfo()?.flags;
+  if (!flags) return;
+  const has = (f: string) => flags.has(f);
+  const core = has("avx512f") && has("avx512bw") && has("avx512vl") && has("avx512dq")
+    ? "SkylakeX"
+    : has("avx2") && has("fma")
+    ? "Haswell"
+    : "";
+  if (core) {
+    Deno.env.set("OPENBLAS_CORETYPE", core);
+    coreTypeSource = "cpu-flags";
+  }
+}
+
+function load(): Lib {
+  if (lib) return lib;
+  let override: string | undefined;
+  try {
+    override = Deno.env.get("OPENBLAS_LIB");
+  } catch {
+    override = undefined;
+  }
+  const paths = override ? [override] : candidatePaths();
+  chooseCoreType();
+  const failures: string[] = [];
+  for (const path of paths) {
+    try {
+      lib = Deno.dlopen(path, SYMBOLS);
+      loadedPath = path;
+      return lib;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+        throw new UserError("loading OpenBLAS needs --allow-ffi; run through `deno task`");
+      }
+      failures.push(path);
+    }
+  }
+  const install = Deno.build.os === "darwin"
+    ? "brew install openblas"
+    : "sudo apt-get install libopenblas0-pthread (Debian/Ubuntu)";
+  throw new UserError(
+    override
+      ? `OPENBLAS_LIB=${override} could not be loaded; point it at libopenblas.so.0 / libopenblas.dylib, or unset it to search the usual paths`
+      : `OpenBLAS not found (tried: ${
+        failures.join(", ")
+      }); install it with \`${install}\` or set OPENBLAS_LIB to the library's path`,
+  );
+}
+
+/** What the loaded OpenBLAS says about itself; recorded in every run record. */
+export interface BlasInfo {
+  /** The path that was loaded. */
+  path: string;
+  /** `openblas_get_config()`, e.g. `"OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64"`. */
+  config: string;
+  /** `openblas_get_corename()`: the kernel family in use. */
+  core: string;
+  /** Where the core came from: the user's `OPENBLAS_CORETYPE`, this module's CPU-flag check, or the library. */
+  coreSource: string;
+  /** Threads OpenBLAS uses for one call. */
+  threads: number;
+}
+
+/**
+ * Loads OpenBLAS (if not yet loaded) and describes it.
+ *
+ * @example
+ * ```ts
+ * import { blasInfo } from "./blas.ts";
+ * console.log(blasInfo().config);
+ * ```
+ */
+export function blasInfo(): BlasInfo {
+  const l = load();
+  return {
+    path: loadedPath,
+    config: cString(l.symbols.openblas_get_config()),
+    core: cString(l.symbols.openblas_get_corename()),
+    coreSource: coreTypeSource,
+    threads: l.symbols.openblas_get_num_threads(),
+  };
+}
+
+/**
+ * Sets the number of threads OpenBLAS uses (1 makes every product deterministic and single-core).
+ *
+ * @example
+ * ```ts
+ * import { blasInfo, setBlasThreads } from "./blas.ts";
+ * setBlasThreads(1);
+ * console.assert(blasInfo().threads === 1);
+ * ```
+ */
+export function setBlasThreads(n: number): void {
+  load().symbols.openblas_set_num_threads(n);
+}
+
+function cString(p: Deno.PointerValue): string {
+  return p === null ? "" : Deno.UnsafePointerView.getCString(p);
+}
+
+/**
+ * `C = alpha * op(A) @ op(B) + beta * C`, row-major, where `op(A)` is `(m, k)`, `op(B)` is `(k, n)`
+ * and `C` is `(m, n)`. `lda`, `ldb`, `ldc` are the row strides of the stored matrices (for a
+ * transposed `A`, the stored matrix is `(k, m)` and `lda >= m`).
+ *
+ * @example
+ * ```ts
+ * import { sgemm } from "./blas.ts";
+ * const a = new Float32Array([1, 2, 3, 4]); // (2, 2)
+ * const b = new Float32Array([1, 0, 0, 1]); // identity
+ * const c = new Float32Array(4);
+ * sgemm(false, false, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2);
+ * console.assert(c[3] === 4);
+ * ```
+ */
+export function sgemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  lda: number,
+  b: Float32Array,
+  ldb: number,
+  beta: number,
+  c: Float32Array,
+  ldc: number,
+): void {
+  if (m === 0 || n === 0) return;
+  (lib ?? load()).symbols.cblas_sgemm(
+    CblasRowMajor,
+    transA ? CblasTrans : CblasNoTrans,
+    transB ? CblasTrans : CblasNoTrans,
+    m,
+    n,
+    k,
+    alpha,
+    a,
+    lda,
+    b,
+    ldb,
+    beta,
+    c,
+    ldc,
+  );
+}
+
+/**
+ * `y = alpha * op(A) @ x + beta * y` with `A` stored `(m, n)` row-major. With `trans`, `op(A)` is
+ * `A^T`, so `x` has `m` elements and `y` has `n`: `gemv(true, ...)` with `x` all ones sums `A`'s
+ * columns (the bias gradient).
+ *
+ * @example
+ * ```ts
+ * import { sgemv } from "./blas.ts";
+ * const a = new Float32Array([1, 2, 3, 4, 5, 6]); // (2, 3)
+ * const ones = new Float32Array([1, 1]);
+ * const colSums = new Float32Array(3);
+ * sgemv(true, 2, 3, 1, a, 3, ones, 1, 0, colSums, 1);
+ * console.assert(colSums[0] === 5 && colSums[2] === 9);
+ * ```
+ */
+export function sgemv(
+  trans: boolean,
+  m: number,
+  n: number,
+  alpha: number,
+  a: Float32Array,
+  lda: number,
+  x: Float32Array,
+  incx: number,
+  beta: number,
+  y: Float32Array,
+  incy: number,
+): void {
+  (lib ?? load()).symbols.cblas_sgemv(
+    CblasRowMajor,
+    trans ? CblasTrans : CblasNoTrans,
+    m,
+    n,
+    alpha,
+    a,
+    lda,
+    x,
+    incx,
+    beta,
+    y,
+    incy,
+  );
+}
+
+/**
+ * Rank-one update `A += alpha * x @ y^T` with `A` stored `(m, n)` row-major; with `x` all ones it
+ * adds the row vector `y` to every row (a bias broadcast).
+ *
+ * @example
+ * ```ts
+ * import { sger } from "./blas.ts";
+ * const a = new Float32Array(6); // (2, 3)
+ * sger(2, 3, 1, new Float32Array([1, 1]), 1, new Float32Array([1, 2, 3]), 1, a, 3);
+ * console.assert(a[5] === 3);
+ * ```
+ */
+export function sger(
+  m: number,
+  n: number,
+  alpha: number,
+  x: Float32Array,
+  incx: number,
+  y: Float32Array,
+  incy: number,
+  a: Float32Array,
+  lda: number,
+): void {
+  (lib ?? load()).symbols.cblas_sger(CblasRowMajor, m, n, alpha, x, incx, y, incy, a, lda);
+}
+
+/**
+ * `y += alpha * x` over `n` elements.
+ *
+ * @example
+ * ```ts
+ * import { saxpy } from "./blas.ts";
+ * const y = new Float32Array([1, 1]);
+ * saxpy(2, -0.5, new Float32Array([2, 4]), 1, y, 1);
+ * console.assert(y[1] === -1);
+ * ```
+ */
+export function saxpy(
+  n: number,
+  alpha: number,
+  x: Float32Array,
+  incx: number,
+  y: Float32Array,
+  incy: number,
+): void {
+  (lib ?? load()).symbols.cblas_saxpy(n, alpha, x, incx, y, incy);
+}
+
+/**
+ * `x *= alpha` over `n` elements.
+ *
+ * @example
+ * ```ts
+ * import { sscal } from "./blas.ts";
+ * const x = new Float32Array([2, 4]);
+ * sscal(2, 0.5, x, 1);
+ * console.assert(x[1] === 2);
+ * ```
+ */
+export function sscal(n: number, alpha: number, x: Float32Array, incx: number): void {
+  (lib ?? load()).symbols.cblas_sscal(n, alpha, x, incx);
+}
+
+/**
+ * Dot product of `n` elements.
+ *
+ * @example
+ * ```ts
+ * import { sdot } from "./blas.ts";
+ * console.assert(sdot(2, new Float32Array([1, 2]), 1, new Float32Array([3, 4]), 1) === 11);
+ * ```
+ */
+export function sdot(
+  n: number,
+  x: Float32Array,
+  incx: number,
+  y: Float32Array,
+  incy: number,
+): number {
+  return (lib ?? load()).symbols.cblas_sdot(n, x, incx, y, incy);
+}
+
+/**
+ * Euclidean norm of `n` elements.
+ *
+ * @example
+ * ```ts
+ * import { snrm2 } from "./blas.ts";
+ * console.assert(snrm2(2, new Float32Array([3, 4]), 1) === 5);
+ * ```
+ */
+export function snrm2(n: number, x: Float32Array, incx: number): number {
+  return (lib ?? load()).symbols.cblas_snrm2(n, x, incx);
+}

@@ -1,0 +1,139 @@
+/**
+ * Embedding over time: each word id selects one row of the matrix `W` (V, D).
+ *
+ * Forward gathers rows, backward scatters: `dW` is zeroed and `dout[r]` is added into row
+ * `xs[r]` for every row `r`, so a word that occurs several times in the batch accumulates the
+ * gradient of each occurrence.
+ *
+ * @module
+ */
+
+import { Param } from "../core/param.ts";
+import type { Rng } from "../core/random.ts";
+
+/**
+ * `out[r] = W[xs[r]]` for `rows` ids.
+ *
+ * @example
+ * ```ts
+ * import { embeddingForward } from "./embedding.ts";
+ * const out = new Float32Array(4);
+ * embeddingForward(out, new Int32Array([1, 0]), 2, new Float32Array([1, 2, 3, 4]), 2);
+ * console.assert(out[0] === 3 && out[3] === 2);
+ * ```
+ */
+export function embeddingForward(
+  out: Float32Array, // (rows, D)
+  xs: Int32Array, // (rows)
+  rows: number,
+  W: Float32Array, // (V, D)
+  D: number,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const id = xs[r];
+    out.set(W.subarray(id * D, id * D + D), r * D);
+  }
+}
+
+/**
+ * `dW = 0; dW[xs[r]] += dout[r]` for `rows` ids (repeated ids add).
+ *
+ * @example
+ * ```ts
+ * import { embeddingBackward } from "./embedding.ts";
+ * const dW = new Float32Array(4); // (V=2, D=2)
+ * embeddingBackward(dW, new Float32Array([1, 1, 2, 2]), new Int32Array([1, 1]), 2, 2);
+ * console.assert(dW[2] === 3 && dW[0] === 0);
+ * ```
+ */
+export function embeddingBackward(
+  dW: Float32Array, // (V, D)
+  dout: Float32Array, // (rows, D)
+  xs: Int32Array, // (rows)
+  rows: number,
+  D: number,
+): void {
+  dW.fill(0);
+  for (let r = 0; r < rows; r++) {
+    const w = xs[r] * D;
+    const o = r * D;
+    for (let j = 0; j < D; j++) dW[w + j] += dout[o + j];
+  }
+}
+
+/**
+ * A `(V, D)` embedding parameter initialised `randn(V, D) / 100` (SPEC §4).
+ *
+ * @example
+ * ```ts
+ * import { Rng } from "../core/random.ts";
+ * import { initEmbedding } from "./embedding.ts";
+ * const W = initEmbedding("embed.W", 10, 4, new Rng(0));
+ * console.assert(W.shape[0] === 10 && W.shape[1] === 4);
+ * ```
+ */
+export function initEmbedding(name: string, V: number, D: number, rng: Rng): Param {
+  const W = new Param(name, [V, D]);
+  rng.fillGaussian(W.value, 1 / 100);
+  return W;
+}
+
+/**
+ * Embedding lookup for a time-major batch of `rows = T * N` ids.
+ *
+ * @example
+ * ```ts
+ * import { Rng } from "../core/random.ts";
+ * import { initEmbedding, TimeEmbedding } from "./embedding.ts";
+ * const embed = new TimeEmbedding("embed", initEmbedding("embed.W", 10, 4, new Rng(0)));
+ * const out = embed.forward(new Int32Array([3, 3]), 2); // (2, 4)
+ * embed.backward(new Float32Array(8).fill(1)); // embed.W.grad row 3 is now all 2
+ * ```
+ */
+export class TimeEmbedding {
+  /** A name for messages. */
+  readonly name: string;
+  /** `[W]`. */
+  readonly params: Param[];
+  /** The `(V, D)` matrix (possibly shared with a tied output layer). */
+  readonly W: Param;
+  /** Vocabulary size. */
+  readonly V: number;
+  /** Word-vector size. */
+  readonly D: number;
+  #out = new Float32Array(0); // (rows, D)
+  #xs = new Int32Array(0); // (rows) ids of the last forward
+  #rows = 0;
+
+  constructor(name: string, W: Param) {
+    if (W.shape.length !== 2) throw new Error(`${name}: embedding matrix must be (V, D)`);
+    this.name = name;
+    this.W = W;
+    this.V = W.shape[0];
+    this.D = W.shape[1];
+    this.params = [W];
+  }
+
+  /** Gathers `rows` embedding rows; returns a reused `(rows, D)` buffer. */
+  forward(xs: Int32Array, rows: number): Float32Array {
+    if (this.#out.length !== rows * this.D) {
+      this.#out = new Float32Array(rows * this.D);
+      this.#xs = new Int32Array(rows);
+    }
+    for (let r = 0; r < rows; r++) {
+      const id = xs[r];
+      if (!(id >= 0 && id < this.V)) {
+        throw new RangeError(`${this.name}: word id ${id} at row ${r} is outside [0, ${this.V})`);
+      }
+    }
+    this.#xs.set(xs.subarray(0, rows));
+    this.#rows = rows;
+    embeddingForward(this.#out, this.#xs, rows, this.W.value, this.D);
+    return this.#out;
+  }
+
+  /** Overwrites `W.grad` with the scatter-add of `dout` (rows, D). */
+  backward(dout: Float32Array): void {
+    embeddingBackward(this.W.grad, dout, this.#xs, this.#rows, this.D);
+  }
+}

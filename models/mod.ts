@@ -1,0 +1,20 @@
+/**
+ * The language models, re-exported with the {@linkcode LanguageModel} interface.
+ *
+ * @example
+ * ```ts
+ * import { Rng } from "../core/random.ts";
+ * import { type LanguageModel, Rnnlm } from "./mod.ts";
+ * const config = { vocabSize: 10, wordvecSize: 4, hiddenSize: 4 };
+ * const model: LanguageModel = new Rnnlm(config, new Rng(0));
+ * console.assert(model.params.length === 6);
+ * ```
+ *
+ * @module
+ */
+
+export type * from "./model.ts";
+export * from "./simple_rnnlm.ts";
+export * from "./rnnlm.ts";
+export * from "./gru_rnnlm.ts";
+export * from "./better_rnnlm.ts";

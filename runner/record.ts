@@ -1,0 +1,295 @@
+/**
+ * The run record on disk: one directory per run under `results/<experiment>/<run-id>/`.
+ *
+ * - `run.json`: the run's description and status, always replaced atomically (temp file + rename),
+ *   so a reader never sees half of it.
+ * - `metrics.jsonl`: one JSON object per report, appended and flushed line by line; a reader skips
+ *   a torn last line (a run killed mid-write) instead of failing.
+ * - `curve.svg`, `diff.patch` (when the tree was dirty) and `checkpoints/` (git-ignored).
+ *
+ * A run's status moves `running` → `completed` | `failed` | `interrupted` | `diverged`. A run whose
+ * file still says `running` but whose process is gone (killed with SIGKILL, machine lost) reads as
+ * `crashed`: see {@linkcode effectiveStatus}.
+ *
+ * @module
+ */
+
+import { UserError } from "../core/errors.ts";
+import type { Hyperparameters } from "./experiment.ts";
+import type { Environment } from "./environment.ts";
+
+/** The `run.json` layout this version writes. */
+export const SCHEMA_VERSION = 1;
+
+/** Status stored in `run.json`. */
+export type StoredStatus = "running" | "completed" | "failed" | "interrupted" | "diverged";
+/** Status as readers report it: `crashed` is derived, never stored. */
+export type RunStatus = StoredStatus | "crashed";
+
+/** The figures a finished (or stopped) run reports. */
+export interface RunSummary {
+  epochs_completed: number;
+  iterations: number;
+  final_train_ppl: number | null;
+  best_train_ppl: number | null;
+  final_valid_ppl: number | null;
+  best_valid_ppl: number | null;
+  /** Test perplexity with the final parameters. */
+  test_ppl: number | null;
+  /** Test perplexity with the best-by-valid parameters (when valid was scored). */
+  test_ppl_best: number | null;
+  wall_time_s: number;
+  train_time_s: number;
+  tokens_per_sec: number | null;
+}
+
+/** Whether the run reproduced its experiment's reference figure. */
+export interface ReferenceVerdict {
+  verdict: "within_band" | "outside_band" | "not_applicable";
+  metric: string | null;
+  value: number | null;
+  band: [number, number] | null;
+  source: string | null;
+}
+
+/** Contents of `run.json`. */
+export interface RunRecord {
+  schema_version: number;
+  experiment: string;
+  run_id: string;
+  status: StoredStatus;
+  exit_reason: string | null;
+  pid: number;
+  hostname: string;
+  heartbeat_at: string;
+  seed: number;
+  hyperparameters: Hyperparameters;
+  overrides: Record<string, number | boolean>;
+  /** For a resumed run: the resumes so far, each with when and from which iteration. */
+  resumes: { at: string; from_iteration: number; pid: number }[];
+  started_at: string;
+  finished_at: string | null;
+  data: {
+    corpus: string;
+    train_tokens: number;
+    valid_tokens: number;
+    test_tokens: number;
+    vocab_size: number;
+    files: { split: string; sha256: string }[];
+  } | null;
+  environment: Environment;
+  summary: RunSummary;
+  reference: ReferenceVerdict;
+}
+
+/** One line of `metrics.jsonl`. `kind` says whether it closes an epoch or an interval. */
+export interface MetricLine {
+  kind: "epoch" | "interval";
+  epoch: number;
+  iter: number;
+  total_iters: number;
+  ppl: number;
+  lr: number;
+  elapsed_s: number;
+  valid_ppl?: number;
+  tokens_per_sec?: number;
+}
+
+/** A run directory name: UTC timestamp plus a random suffix, e.g. `20261127-230102-k3f9qa`. */
+export function newRunId(now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-` +
+    `${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  const suffix = Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
+  return `${stamp}-${suffix}`;
+}
+
+/**
+ * Creates a fresh run directory under `root/experiment/`. The last path component is created
+ * with a non-recursive `mkdir`, which fails if it exists, so two runs started at the same moment
+ * never share a directory.
+ *
+ * @example
+ * ```ts ignore
+ * const { dir, runId } = await createRunDir("results", "ch05_simple_rnnlm");
+ * ```
+ */
+export async function createRunDir(
+  root: string,
+  experiment: string,
+): Promise<{ dir: string; runId: string }> {
+  const parent = `${root}/${experiment}`;
+  try {
+    await Deno.mkdir(parent, { recursive: true });
+  } catch (e) {
+    throw new UserError(`cannot create ${parent}: ${(e as Error).message}; choose another --out`);
+  }
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const runId = newRunId();
+    const dir = `${parent}/${runId}`;
+    try {
+      await Deno.mkdir(dir);
+      return { dir, runId };
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    }
+  }
+  throw new Error(`could not create a unique run directory under ${parent}`);
+}
+
+/**
+ * Writes `text` to `path` atomically: a temp file in the same directory, fsync, then rename.
+ *
+ * @example
+ * ```ts ignore
+ * await writeFileAtomic("results/x/run.json", JSON.stringify(record));
+ * ```
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
+  try {
+    let off = 0;
+    while (off < bytes.length) off += await f.write(bytes.subarray(off));
+    await f.sync();
+  } finally {
+    f.close();
+  }
+  await Deno.rename(tmp, path);
+}
+
+/** Writes `run.json` in `dir` atomically. */
+export async function writeRunRecord(dir: string, record: RunRecord): Promise<void> {
+  await writeFileAtomic(`${dir}/run.json`, JSON.stringify(record, null, 2) + "\n");
+}
+
+/**
+ * Reads `dir/run.json`. Throws a {@linkcode UserError} naming the file when it is missing or not
+ * a run record.
+ */
+export async function readRunRecord(dir: string): Promise<RunRecord> {
+  const path = `${dir}/run.json`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch {
+    throw new UserError(`${path} not found; pass a run directory (results/<experiment>/<run-id>)`);
+  }
+  let rec: RunRecord;
+  try {
+    rec = JSON.parse(text);
+  } catch {
+    throw new UserError(`${path} is not valid JSON (corrupt run record)`);
+  }
+  if (typeof rec !== "object" || rec === null || typeof rec.experiment !== "string") {
+    throw new UserError(`${path} is not a run record (no "experiment" field)`);
+  }
+  return rec;
+}
+
+/**
+ * Appends metric lines to `metrics.jsonl`, one `write` per line so each report reaches the file
+ * (and survives a SIGKILL) as soon as it is made.
+ */
+export class MetricsWriter {
+  #file: Deno.FsFile;
+  #enc = new TextEncoder();
+
+  private constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+
+  /** Opens (creating or appending to) `dir/metrics.jsonl`. */
+  static async open(dir: string): Promise<MetricsWriter> {
+    const f = await Deno.open(`${dir}/metrics.jsonl`, { append: true, create: true });
+    return new MetricsWriter(f);
+  }
+
+  /** Appends one line and flushes it to the file. */
+  append(line: MetricLine): void {
+    const bytes = this.#enc.encode(JSON.stringify(line) + "\n");
+    let off = 0;
+    while (off < bytes.length) off += this.#file.writeSync(bytes.subarray(off));
+  }
+
+  close(): void {
+    this.#file.close();
+  }
+}
+
+/**
+ * Parses `metrics.jsonl` text, skipping lines that are not complete JSON objects (a torn last
+ * line). Returns the lines and how many were skipped.
+ *
+ * @example
+ * ```ts
+ * import { parseMetrics } from "./record.ts";
+ * const { lines, skipped } = parseMetrics('{"kind":"epoch","epoch":1,"ppl":3}\n{"kind":"ep');
+ * console.assert(lines.length === 1 && skipped === 1);
+ * ```
+ */
+export function parseMetrics(text: string): { lines: MetricLine[]; skipped: number } {
+  const lines: MetricLine[] = [];
+  let skipped = 0;
+  for (const raw of text.split("\n")) {
+    if (raw.trim() === "") continue;
+    try {
+      const v = JSON.parse(raw);
+      if (typeof v === "object" && v !== null) lines.push(v);
+      else skipped++;
+    } catch {
+      skipped++;
+    }
+  }
+  return { lines, skipped };
+}
+
+/** Reads `dir/metrics.jsonl` (empty when absent), skipping a torn last line. */
+export async function readMetrics(dir: string): Promise<MetricLine[]> {
+  try {
+    return parseMetrics(await Deno.readTextFile(`${dir}/metrics.jsonl`)).lines;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+}
+
+/** A heartbeat older than this, from a run on another machine, counts as lost. */
+export const HEARTBEAT_TIMEOUT_S = 300;
+
+/**
+ * The status a reader should show. A stored `running` whose process no longer exists on this
+ * host is `crashed`; for a run on another host (or when `ps` cannot be asked), a heartbeat older
+ * than {@linkcode HEARTBEAT_TIMEOUT_S} is.
+ */
+export function effectiveStatus(rec: RunRecord, now: number = Date.now()): RunStatus {
+  if (rec.status !== "running") return rec.status;
+  const alive = rec.hostname === Deno.hostname() ? processAlive(rec.pid) : null;
+  if (alive !== null) return alive ? "running" : "crashed";
+  const age = (now - Date.parse(rec.heartbeat_at)) / 1000;
+  return age > HEARTBEAT_TIMEOUT_S ? "crashed" : "running";
+}
+
+/**
+ * Whether `pid` is a live (not zombie) Deno process on this host. Deno reads `/proc` only with
+ * `--allow-all`, so this asks `ps` (`--allow-run=ps`); when it cannot ask, the answer is `null`
+ * and the heartbeat decides.
+ */
+function processAlive(pid: number): boolean | null {
+  try {
+    const out = new Deno.Command("ps", {
+      args: ["-o", "stat=,comm=", "-p", String(pid)],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    if (!out.success || text === "") return false;
+    const [stat, comm] = text.split(/\s+/);
+    return !stat.startsWith("Z") && comm.includes("deno");
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { Batcher } from "../training/batcher.ts";
+
+const range = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+
+Deno.test("book batching: offsets i*floor(L/N), global time index, wrap-around", () => {
+  const corpus = range(23); // L = 22 inputs
+  const xs = corpus.subarray(0, 22), ts = corpus.subarray(1);
+  const b = new Batcher(xs, ts, 3, 4); // jump = 7, iters/epoch = floor(22 / 12) = 1
+  assert.equal(b.itersPerEpoch, 1);
+  b.startEpoch();
+  b.next();
+  // time-major: row t*N + i holds stream i at step t
+  assert.deepEqual(Array.from(b.x), [0, 7, 14, 1, 8, 15, 2, 9, 16, 3, 10, 17]);
+  assert.deepEqual(Array.from(b.t), [1, 8, 15, 2, 9, 16, 3, 10, 17, 4, 11, 18]);
+  b.startEpoch(); // the book never resets the counter between epochs
+  b.next();
+  assert.deepEqual(Array.from(b.x.subarray(0, 3)), [4, 11, 18]);
+  b.next(); // time index 8: stream 2 reaches position 22 and wraps to the corpus start
+  assert.deepEqual(Array.from(b.x), [8, 15, 0, 9, 16, 1, 10, 17, 2, 11, 18, 3]);
+  assert.equal(b.t[2], 1); // the target of corpus position 0
+});
+
+Deno.test("restartEachEpoch sends every stream back to its start", () => {
+  const corpus = range(41);
+  const b = new Batcher(corpus.subarray(0, 40), corpus.subarray(1), 2, 5, {
+    restartEachEpoch: true,
+  });
+  b.startEpoch();
+  b.next();
+  const first = Array.from(b.x);
+  b.next();
+  b.startEpoch();
+  b.next();
+  assert.deepEqual(Array.from(b.x), first);
+});
+
+Deno.test("no-wrap batching pads exactly the positions past each segment and masks their targets", () => {
+  const corpus = range(24); // 23 inputs, N = 2 -> segments [0, 11) and [11, 23)
+  const b = new Batcher(corpus.subarray(0, 23), corpus.subarray(1), 2, 5, { wrap: false });
+  assert.equal(b.itersPerEpoch, 3); // ceil(12 / 5)
+  assert.equal(b.tokensPerEpoch, 23);
+  const seen: number[] = [];
+  let padded = 0;
+  b.startEpoch();
+  for (let k = 0; k < b.itersPerEpoch; k++) {
+    b.next();
+    for (let r = 0; r < b.t.length; r++) {
+      if (b.t[r] === -1) {
+        padded++;
+        continue;
+      }
+      assert.equal(b.t[r], b.x[r] + 1); // never a jump: the target follows the input
+      seen.push(b.x[r]);
+    }
+  }
+  // every input position appears exactly once; 2 streams x 15 slots - 23 real = 7 padded
+  assert.deepEqual(seen.sort((a, c) => a - c), Array.from(range(23)));
+  assert.equal(padded, 7);
+  // last batch holds steps 10..14; stream 0's segment has 11 tokens, so steps 11..14 are padding
+  assert.deepEqual(Array.from(b.t.filter((_, r) => r % 2 === 0)), [11, -1, -1, -1, -1]);
+  assert.deepEqual(Array.from(b.t.filter((_, r) => r % 2 === 1)), [22, 23, -1, -1, -1]);
+});
+
+Deno.test("batcher state round-trips", () => {
+  const corpus = range(101);
+  const a = new Batcher(corpus.subarray(0, 100), corpus.subarray(1), 4, 3);
+  a.next();
+  a.next();
+  const b = new Batcher(corpus.subarray(0, 100), corpus.subarray(1), 4, 3);
+  b.setState(a.getState());
+  a.next();
+  b.next();
+  assert.deepEqual(Array.from(b.x), Array.from(a.x));
+});
