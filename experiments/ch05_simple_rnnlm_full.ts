@@ -1,0 +1,22 @@
+/**
+ * SimpleRnnlm on the full PTB with chapter 6's batching, learning rate, clipping and 4 epochs:
+ * the poor result that motivates the LSTM (the book states it without a figure).
+ *
+ * @module
+ */
+
+import { defineExperiment } from "../runner/experiment.ts";
+import { SimpleRnnlm } from "../models/simple_rnnlm.ts";
+import { ch06Hyperparameters, ch06Plan } from "./_ch06.ts";
+
+export default defineExperiment({
+  name: "ch05_simple_rnnlm_full",
+  title: "SimpleRnnlm (plain RNN, D = H = 100) on the full PTB with chapter 6's settings",
+  seed: 1,
+  hyperparameters: ch06Hyperparameters(),
+  reference: null,
+  data: () => ({ corpus: "ptb" }),
+  model: (hp, vocabSize, rng) =>
+    new SimpleRnnlm(vocabSize, hp.wordvec_size as number, hp.hidden_size as number, rng),
+  plan: (hp) => ch06Plan(hp),
+});

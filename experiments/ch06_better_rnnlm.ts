@@ -1,0 +1,37 @@
+/**
+ * Chapter 6: BetterRnnlm (two LSTM layers of 650, dropout 0.5, output tied to the embedding) on
+ * PTB for 40 epochs. After every epoch valid perplexity is scored: an improvement saves the
+ * parameters (`checkpoints/best.ckpt`), otherwise lr is divided by 4. Test perplexity is reported
+ * for the final parameters (`test_ppl`, what the book's script prints) and for the best-by-valid
+ * ones (`test_ppl_best`). Many hours on two cores: run it, and resume it with `--resume`.
+ *
+ * @module
+ */
+
+import { defineExperiment } from "../runner/experiment.ts";
+import { BetterRnnlm } from "../models/better_rnnlm.ts";
+import { ch06Hyperparameters, ch06Plan } from "./_ch06.ts";
+
+export default defineExperiment({
+  name: "ch06_better_rnnlm",
+  title: "BetterRnnlm (2 x LSTM 650, dropout 0.5, weight tying) on PTB, 40 epochs (chapter 6)",
+  seed: 1,
+  hyperparameters: ch06Hyperparameters({ wordvec_size: 650, hidden_size: 650, max_epoch: 40 }, {
+    dropout: { type: "number", default: 0.5, min: 0, max: 0.95, help: "dropout ratio" },
+  }),
+  reference: {
+    metric: "test_ppl",
+    band: [70, 80],
+    source:
+      "PyTorch word_language_model, identical configuration: test 75.96; Inan et al. 2016: 73.9 (SPEC §7)",
+  },
+  data: () => ({ corpus: "ptb" }),
+  model: (hp, vocabSize, rng) =>
+    new BetterRnnlm({
+      vocabSize,
+      wordvecSize: hp.wordvec_size as number,
+      hiddenSize: hp.hidden_size as number,
+      dropout: hp.dropout as number,
+    }, rng),
+  plan: (hp) => ch06Plan(hp, { validEachEpoch: true, lrDecay: 4, restartEachEpoch: true }),
+});

@@ -1,0 +1,26 @@
+/**
+ * Rnnlm with a GRU cell in place of the LSTM, trained exactly like `ch06_rnnlm`. The book
+ * describes the GRU but gives no PTB figure for it, so there is no reference band.
+ *
+ * @module
+ */
+
+import { defineExperiment } from "../runner/experiment.ts";
+import { GruRnnlm } from "../models/gru_rnnlm.ts";
+import { ch06Hyperparameters, ch06Plan } from "./_ch06.ts";
+
+export default defineExperiment({
+  name: "ch06_gru",
+  title: "Rnnlm with a GRU cell (D = H = 100) on PTB, 4 epochs (no book figure)",
+  seed: 1,
+  hyperparameters: ch06Hyperparameters(),
+  reference: null,
+  data: () => ({ corpus: "ptb" }),
+  model: (hp, vocabSize, rng) =>
+    new GruRnnlm({
+      vocabSize,
+      wordvecSize: hp.wordvec_size as number,
+      hiddenSize: hp.hidden_size as number,
+    }, rng),
+  plan: (hp) => ch06Plan(hp),
+});

@@ -1,0 +1,31 @@
+/**
+ * Chapter 6: Rnnlm (Embedding → TimeLSTM → TimeAffine) on the full PTB, 4 epochs with clipping,
+ * test perplexity at the end (the book's `ch06/train_rnnlm.py`).
+ *
+ * @module
+ */
+
+import { defineExperiment } from "../runner/experiment.ts";
+import { Rnnlm } from "../models/rnnlm.ts";
+import { ch06Hyperparameters, ch06Plan } from "./_ch06.ts";
+
+export default defineExperiment({
+  name: "ch06_rnnlm",
+  title: "Rnnlm (one LSTM layer, D = H = 100) on PTB, 4 epochs (chapter 6)",
+  seed: 1,
+  hyperparameters: ch06Hyperparameters(),
+  reference: {
+    metric: "test_ppl",
+    band: [125, 140],
+    source:
+      "book's published weights 136.08; book code on this machine type 134.50; readers 135.7-137.0 (SPEC §7)",
+  },
+  data: () => ({ corpus: "ptb" }),
+  model: (hp, vocabSize, rng) =>
+    new Rnnlm({
+      vocabSize,
+      wordvecSize: hp.wordvec_size as number,
+      hiddenSize: hp.hidden_size as number,
+    }, rng),
+  plan: (hp) => ch06Plan(hp),
+});
