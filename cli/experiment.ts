@@ -23,6 +23,7 @@ import {
 import { DEFAULT_EXPERIMENT, listExperiments, loadExperiment } from "../runner/registry.ts";
 import { readRunRecord } from "../runner/record.ts";
 import { runExperiment } from "../runner/run.ts";
+import type { TextCorpusOptions } from "../data/corpus.ts";
 import { argError, runCli } from "./main.ts";
 
 const USAGE =
@@ -33,6 +34,8 @@ const COMMON = {
   quiet: { type: "boolean" },
   out: { type: "string" },
   "data-dir": { type: "string" },
+  corpus: { type: "string" },
+  split: { type: "string" },
   seed: { type: "string" },
   resume: { type: "string" },
   list: { type: "boolean" },
@@ -55,7 +58,12 @@ export function experimentHelp(e: Experiment): string {
     `  ${"--seed".padEnd(16)} ${String(e.seed).padEnd(8)} an integer; seeds every random choice`,
     ...rows,
     "",
-    "other options: --out DIR (results root, default results), --data-dir DIR (PTB folder), --quiet",
+    "other options:",
+    "  --out DIR        results root (default results)",
+    "  --data-dir DIR   PTB folder (else PTB_DIR, else the data/ptb cache, downloaded when missing)",
+    "  --corpus PATH    train on your own text instead: a folder with train.txt (valid.txt, test.txt)",
+    "                   or one file cut by --split (default 0.8,0.1,0.1); words split by white space",
+    "  --quiet          print only the run directory",
     ref,
   ].join("\n");
 }
@@ -68,10 +76,50 @@ function parseSeed(raw: string): number {
   return v;
 }
 
+/** `--corpus PATH [--split a,b,c]` as {@linkcode TextCorpusOptions}. */
+async function corpusOption(path: string, split: string | undefined): Promise<TextCorpusOptions> {
+  let info: Deno.FileInfo;
+  try {
+    path = await Deno.realPath(path); // recorded absolute, so --resume works from anywhere
+    info = await Deno.stat(path);
+  } catch {
+    throw new UserError(
+      `--corpus ${path} does not exist; give a text file or a folder with train.txt`,
+    );
+  }
+  if (info.isDirectory) {
+    if (split !== undefined) throw new UserError("--split goes with a single --corpus file");
+    const has = async (f: string) => (await Deno.stat(`${path}/${f}`).catch(() => null))?.isFile;
+    if (!(await has("train.txt"))) {
+      throw new UserError(
+        `--corpus ${path} has no train.txt; put train.txt (valid.txt, test.txt) there`,
+      );
+    }
+    return {
+      train: `${path}/train.txt`,
+      valid: (await has("valid.txt")) ? `${path}/valid.txt` : undefined,
+      test: (await has("test.txt")) ? `${path}/test.txt` : undefined,
+    };
+  }
+  const parts = (split ?? "0.8,0.1,0.1").split(",").map(Number);
+  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p))) {
+    throw new UserError(`--split ${split}: give three fractions like 0.8,0.1,0.1`);
+  }
+  return { path, split: parts as [number, number, number] };
+}
+
 /** Entry point; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   const name = args[0] && !args[0].startsWith("-") ? args[0] : null;
-  const rest = name ? args.slice(1) : args;
+  // `--lr -1` would read as two options; keep a negative number with its key so that the range
+  // check, not the parser, answers it.
+  const rest = (name ? args.slice(1) : args).reduce<string[]>((acc, a) => {
+    const prev = acc.at(-1);
+    if (/^-\d|^-\.\d/.test(a) && prev?.startsWith("--") && !prev.includes("=")) {
+      acc[acc.length - 1] = `${prev}=${a}`;
+    } else acc.push(a);
+    return acc;
+  }, []);
 
   // First pass: the options every experiment shares (unknown ones are hyperparameters).
   const first = parseArgs({ args: rest, options: COMMON, strict: false, allowPositionals: true });
@@ -111,6 +159,7 @@ export async function main(args: string[]): Promise<number> {
         outDir: "results",
         quiet: Boolean(first.values.quiet),
         dataDir: first.values["data-dir"] as string | undefined,
+        corpus: record.data?.text_corpus,
       },
       dir,
     );
@@ -158,6 +207,9 @@ export async function main(args: string[]): Promise<number> {
     outDir: typeof values.out === "string" ? values.out : "results",
     quiet: Boolean(values.quiet),
     dataDir: values["data-dir"] as string | undefined,
+    corpus: typeof values.corpus === "string"
+      ? await corpusOption(values.corpus, values.split as string | undefined)
+      : undefined,
   });
   console.log(out.dir);
   return out.exitCode;

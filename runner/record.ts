@@ -17,6 +17,7 @@
 import { UserError } from "../core/errors.ts";
 import type { Hyperparameters } from "./experiment.ts";
 import type { Environment } from "./environment.ts";
+import type { TextCorpusOptions } from "../data/corpus.ts";
 
 /** The `run.json` layout this version writes. */
 export const SCHEMA_VERSION = 1;
@@ -76,6 +77,8 @@ export interface RunRecord {
     test_tokens: number;
     vocab_size: number;
     files: { split: string; sha256: string }[];
+    /** For a run on the user's own text (`--corpus`): where it was read from. */
+    text_corpus?: TextCorpusOptions;
   } | null;
   environment: Environment;
   summary: RunSummary;

@@ -9,7 +9,7 @@
 import { UserError } from "../core/errors.ts";
 import { Rng, type RngState } from "../core/random.ts";
 import { loadPtb } from "../data/ptb.ts";
-import { firstTrainTokens } from "../data/corpus.ts";
+import { firstTrainTokens, loadTextCorpus, type TextCorpusOptions } from "../data/corpus.ts";
 import type { LanguageModel } from "../models/model.ts";
 import { SGD } from "../optim/sgd.ts";
 import { clipGrads } from "../optim/clip.ts";
@@ -43,6 +43,8 @@ export interface RunOptions {
   quiet: boolean;
   /** PTB folder (the `--data-dir` option). */
   dataDir?: string;
+  /** Train on this text corpus instead of PTB (the `--corpus` option). */
+  corpus?: TextCorpusOptions;
   /** Where progress goes; default standard output. */
   print?: (line: string) => void;
   /** Draw a live progress line (default: when stdout is a terminal). */
@@ -82,7 +84,9 @@ async function prepareData(
   opts: RunOptions,
 ): Promise<Prepared> {
   const spec = exp.data(hp);
-  const corpus = await loadPtb({ dataDir: opts.dataDir });
+  const corpus = opts.corpus
+    ? await loadTextCorpus(opts.corpus)
+    : await loadPtb({ dataDir: opts.dataDir });
   let train = corpus.train;
   let vocabSize = corpus.vocabSize;
   if (spec.trainTokens !== undefined) {
@@ -104,6 +108,7 @@ async function prepareData(
       test_tokens: corpus.test.length,
       vocab_size: vocabSize,
       files: corpus.files.map((f) => ({ split: f.split, sha256: f.sha256 })),
+      ...(opts.corpus ? { text_corpus: opts.corpus } : {}),
     },
   };
 }
@@ -211,8 +216,17 @@ export async function runExperiment(
         `${plan.batchSize} x ${plan.timeSize} + 1; lower --batch-size or --time-size`,
     );
   }
-  if ((plan.validEachEpoch || plan.testAtEnd) && data.test.length < 351) {
-    throw new UserError("valid/test corpus is shorter than one evaluation window (10 x 35 + 1)");
+  const scored: [string, Int32Array, boolean][] = [
+    ["valid", data.valid, plan.validEachEpoch],
+    ["test", data.test, plan.testAtEnd],
+  ];
+  for (const [split, ids, needed] of scored) {
+    if (needed && ids.length < 351) {
+      throw new UserError(
+        `the ${split} split has ${ids.length} tokens, fewer than one evaluation window ` +
+          `(10 x 35 + 1 = 351); give the corpus a longer ${split} part`,
+      );
+    }
   }
 
   let dir: string;

@@ -1,0 +1,111 @@
+/**
+ * Shared test fixtures: a synthetic word corpus written to a temp folder, the project root, and
+ * a runner for the command-line entry points as real processes.
+ *
+ * @module
+ */
+
+import { Rng } from "../core/random.ts";
+
+/** The project root. */
+export const ROOT: string = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+
+/** Where PTB is for tests: `PTB_DIR`, else the shared copy beside the project; null if absent. */
+export function ptbDir(): string | null {
+  const candidates = [Deno.env.get("PTB_DIR"), `${ROOT}/../shared/data/ptb`];
+  for (const c of candidates) {
+    if (!c) continue;
+    try {
+      Deno.statSync(`${c}/ptb.train.txt`);
+      return c;
+    } catch { /* try the next */ }
+  }
+  return null;
+}
+
+/** Whether PTB tests can run; says so once when they cannot. */
+export const HAVE_PTB: boolean = (() => {
+  const found = ptbDir() !== null;
+  if (!found) console.log("PTB not found (set PTB_DIR): the tests that need it are skipped");
+  return found;
+})();
+
+/**
+ * Writes a corpus of `w0`..`w{V-1}` words from a seeded Markov chain (lines of 15 words) as
+ * `train.txt`, `valid.txt`, `test.txt` in a new temp folder and returns the folder.
+ */
+export async function writeSyntheticCorpus(
+  sizes: { train: number; valid: number; test: number },
+  V = 40,
+  seed = 5,
+): Promise<string> {
+  const rng = new Rng(seed);
+  const next = Array.from({ length: V }, () => [rng.int(V), rng.int(V), rng.int(V)]);
+  let state = 0;
+  const text = (n: number) => {
+    const words: string[] = [];
+    for (let i = 0; i < n; i++) {
+      state = next[state][rng.uniform() < 0.7 ? 0 : rng.uniform() < 0.5 ? 1 : 2];
+      words.push(`w${state}` + ((i + 1) % 15 === 0 ? "\n" : " "));
+    }
+    return words.join("");
+  };
+  const dir = await Deno.makeTempDir({ prefix: "rnnlab-corpus-" });
+  // Each line of 15 words adds one <eos> token.
+  const words = (tokens: number) => Math.round(tokens * 15 / 16);
+  await Deno.writeTextFile(`${dir}/train.txt`, text(words(sizes.train)));
+  await Deno.writeTextFile(`${dir}/valid.txt`, text(words(sizes.valid)));
+  await Deno.writeTextFile(`${dir}/test.txt`, text(words(sizes.test)));
+  return dir;
+}
+
+/** Output of a finished command. */
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The permissions `deno task experiment` grants (kept in step with deno.json). */
+export const EXPERIMENT_PERMISSIONS: string[] = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-ffi",
+  "--allow-run=git,ps,cat",
+  "--allow-net",
+  "--allow-sys",
+];
+
+/** Runs `cli/<script>` as `deno task` would, with `env` added, and waits for it. */
+export async function runCliProcess(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  cwd: string = ROOT,
+): Promise<CommandResult> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...EXPERIMENT_PERMISSIONS, `${ROOT}/cli/${script}`, ...args],
+    env: { NO_COLOR: "1", ...env },
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Starts `cli/<script>` without waiting, for signal tests. */
+export function spawnCli(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...EXPERIMENT_PERMISSIONS, `${ROOT}/cli/${script}`, ...args],
+    env: { NO_COLOR: "1", ...env },
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}

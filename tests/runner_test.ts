@@ -1,0 +1,225 @@
+/**
+ * The runner in-process: the chapter 5 reference behaviour on PTB, determinism, run records,
+ * resume to the same curve, divergence and every bad override.
+ */
+import assert from "node:assert/strict";
+import { UserError } from "../core/errors.ts";
+import { loadExperiment } from "../runner/registry.ts";
+import { runExperiment } from "../runner/run.ts";
+import { type Experiment, resolveHyperparameters } from "../runner/experiment.ts";
+import {
+  createRunDir,
+  effectiveStatus,
+  type MetricLine,
+  readMetrics,
+  readRunRecord,
+} from "../runner/record.ts";
+import { loadCheckpoint, saveCheckpoint } from "../runner/checkpoint.ts";
+import { HAVE_PTB, ptbDir, writeSyntheticCorpus } from "./fixtures.ts";
+import type { LanguageModel } from "../models/model.ts";
+import { Param } from "../core/param.ts";
+
+const quiet = { quiet: true, print: () => {} };
+
+async function run(
+  name: string,
+  raw: Record<string, string>,
+  opts: { out: string; corpus?: string; seed?: number; stopAfterIters?: number; resume?: string },
+) {
+  const { experiment, url } = await loadExperiment(name);
+  const hp = resolveHyperparameters(experiment, raw);
+  return runExperiment(experiment, url, hp, {}, opts.seed ?? experiment.seed, {
+    outDir: opts.out,
+    ...quiet,
+    dataDir: ptbDir() ?? undefined,
+    corpus: opts.corpus
+      ? {
+        train: `${opts.corpus}/train.txt`,
+        valid: `${opts.corpus}/valid.txt`,
+        test: `${opts.corpus}/test.txt`,
+      }
+      : undefined,
+    stopAfterIters: opts.stopAfterIters,
+  }, opts.resume);
+}
+
+const epochs = (lines: MetricLine[]) => lines.filter((l) => l.kind === "epoch");
+
+Deno.test({
+  name: "ch05 on PTB: the curve is inside the book-code band and the record is complete",
+  ignore: !HAVE_PTB,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    const res = await run("ch05_simple_rnnlm", {}, { out });
+    assert.equal(res.status, "completed");
+    assert.equal(res.exitCode, 0);
+    const rec = await readRunRecord(res.dir);
+    const lines = epochs(await readMetrics(res.dir));
+    assert.equal(lines.length, 100);
+    assert.ok(lines[0].ppl > 350 && lines[0].ppl < 450, `epoch 1 perplexity ${lines[0].ppl}`);
+    assert.ok(lines[99].ppl < 10, `epoch 100 perplexity ${lines[99].ppl}`);
+    for (const l of lines) assert.ok(typeof l.elapsed_s === "number" && l.epoch >= 1);
+    assert.equal(rec.schema_version, 1);
+    assert.equal(rec.experiment, "ch05_simple_rnnlm");
+    assert.equal(rec.status, "completed");
+    assert.equal(rec.seed, 1);
+    assert.equal(rec.hyperparameters.lr, 0.1);
+    assert.equal(rec.data?.vocab_size, 418);
+    assert.equal(rec.summary.epochs_completed, 100);
+    assert.equal(rec.summary.iterations, 1900); // floor(999 / 50) = 19 per epoch
+    assert.equal(rec.summary.final_train_ppl, lines[99].ppl);
+    assert.equal(rec.reference.metric, "final_train_ppl");
+    assert.equal(
+      rec.reference.verdict,
+      lines[99].ppl >= 5 && lines[99].ppl <= 7 ? "within_band" : "outside_band",
+    );
+    const env = rec.environment;
+    for (const k of ["deno", "v8", "typescript", "os", "cpu_model", "code_sha256"] as const) {
+      assert.ok(typeof env[k] === "string" && env[k] !== "", `environment.${k}`);
+    }
+    assert.ok(env.openblas.config.startsWith("OpenBLAS"));
+    assert.ok(env.openblas.threads >= 1 && env.openblas.core !== "");
+    assert.ok("commit" in env.git && "dirty" in env.git);
+    assert.ok(Date.parse(rec.finished_at!) >= Date.parse(rec.started_at));
+    const svg = await Deno.readTextFile(`${res.dir}/curve.svg`);
+    assert.ok(svg.startsWith("<svg") || svg.startsWith("<?xml"));
+    await Deno.remove(out, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "the same seed twice gives a bit-identical curve; another seed does not",
+  ignore: !HAVE_PTB,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    const a = await run("ch05_simple_rnnlm", { max_epoch: "15" }, { out });
+    const b = await run("ch05_simple_rnnlm", { max_epoch: "15" }, { out });
+    const c = await run("ch05_simple_rnnlm", { max_epoch: "15" }, { out, seed: 2 });
+    assert.notEqual(a.dir, b.dir);
+    const pa = (await readMetrics(a.dir)).map((l) => l.ppl);
+    const pb = (await readMetrics(b.dir)).map((l) => l.ppl);
+    const pc = (await readMetrics(c.dir)).map((l) => l.ppl);
+    assert.equal(pa.length, 15);
+    assert.deepEqual(pa, pb);
+    assert.notDeepEqual(pa, pc);
+    await Deno.remove(out, { recursive: true });
+  },
+});
+
+Deno.test("run directories are unique even when created at the same moment", async () => {
+  const out = await Deno.makeTempDir();
+  const made = await Promise.all(Array.from({ length: 50 }, () => createRunDir(out, "x")));
+  assert.equal(new Set(made.map((m) => m.dir)).size, 50);
+  for (const m of made) assert.match(m.runId, /^\d{8}-\d{6}-[a-z0-9]{6}$/);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("interrupted mid-epoch and resumed, BetterRnnlm completes the same curve as an uninterrupted run", async () => {
+  const corpus = await writeSyntheticCorpus({ train: 3000, valid: 800, test: 800 });
+  const out = await Deno.makeTempDir();
+  const hp = {
+    wordvec_size: "12",
+    hidden_size: "12",
+    batch_size: "4",
+    time_size: "5",
+    max_epoch: "3",
+    eval_interval: "20",
+    lr: "5",
+  };
+  const whole = await run("ch06_better_rnnlm", hp, { out, corpus });
+  assert.equal(whole.status, "completed");
+  // 3000 tokens / (4 x 5) = 149 iterations per epoch: stop inside the second epoch.
+  const first = await run("ch06_better_rnnlm", hp, { out, corpus, stopAfterIters: 201 });
+  assert.equal(first.status, "interrupted");
+  assert.equal(first.exitCode, 130);
+  assert.equal((await readRunRecord(first.dir)).summary.iterations, 201);
+  const ckpt = await loadCheckpoint(`${first.dir}/checkpoints/last.ckpt`);
+  assert.ok(ckpt.tensors.has("embed.W"));
+  const resumed = await run("ch06_better_rnnlm", hp, { out, corpus, resume: first.dir });
+  assert.equal(resumed.status, "completed");
+  const a = await readMetrics(whole.dir);
+  const b = await readMetrics(first.dir);
+  assert.equal(b.length, a.length);
+  assert.deepEqual(
+    b.map((l) => [l.kind, l.epoch, l.iter, l.ppl, l.valid_ppl, l.lr]),
+    a.map((l) => [l.kind, l.epoch, l.iter, l.ppl, l.valid_ppl, l.lr]),
+  );
+  const ra = await readRunRecord(whole.dir), rb = await readRunRecord(first.dir);
+  assert.equal(rb.summary.test_ppl, ra.summary.test_ppl);
+  assert.equal(rb.summary.test_ppl_best, ra.summary.test_ppl_best);
+  assert.equal(rb.resumes.length, 1);
+  assert.equal(rb.resumes[0].from_iteration, 201);
+  assert.ok(ra.summary.best_valid_ppl !== null && ra.summary.test_ppl !== null);
+  await Deno.remove(out, { recursive: true });
+  await Deno.remove(corpus, { recursive: true });
+});
+
+Deno.test("a NaN loss ends the run as diverged, naming the iteration and suggesting a fix", async () => {
+  const corpus = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
+  const out = await Deno.makeTempDir();
+  const { experiment, url } = await loadExperiment("ch05_simple_rnnlm");
+  let calls = 0;
+  const p = new Param("w", [1]);
+  const nanModel: LanguageModel = {
+    params: [p],
+    forward: () => (++calls >= 7 ? NaN : 1),
+    backward() {},
+    resetState() {},
+    getState: () => [],
+    setState() {},
+    predict: () => new Float32Array(0),
+  };
+  const exp: Experiment = { ...experiment, model: () => nanModel };
+  const hp = resolveHyperparameters(exp, {});
+  const res = await runExperiment(exp, url, hp, {}, 1, {
+    outDir: out,
+    ...quiet,
+    corpus: { train: `${corpus}/train.txt` },
+  });
+  assert.equal(res.status, "diverged");
+  assert.notEqual(res.exitCode, 0);
+  const rec = await readRunRecord(res.dir);
+  assert.equal(rec.status, "diverged");
+  assert.match(rec.exit_reason!, /NaN at iteration 7; lower --lr/);
+  assert.equal(effectiveStatus(rec), "diverged");
+  await Deno.remove(out, { recursive: true });
+  await Deno.remove(corpus, { recursive: true });
+});
+
+Deno.test("bad overrides name the key and the allowed range", async () => {
+  const { experiment } = await loadExperiment("ch05_simple_rnnlm");
+  const bad = (raw: Record<string, string>, re: RegExp) =>
+    assert.throws(
+      () => resolveHyperparameters(experiment, raw),
+      (e: unknown) => e instanceof UserError && re.test(e.message),
+    );
+  bad(
+    { learning_rate: "1" },
+    /unknown option --learning-rate .* valid keys: --seed, --batch-size, .*--lr/,
+  );
+  bad({ lr: "-0.1" }, /--lr -0.1: must be a number in \(0, 100\]/);
+  bad({ lr: "0" }, /--lr 0: must be a number in \(0, 100\]/);
+  bad({ lr: "fast" }, /--lr fast: must be a number/);
+  bad({ batch_size: "0" }, /--batch-size 0: must be an integer in \[1, 1000\]/);
+  bad({ batch_size: "2.5" }, /--batch-size 2.5: must be an integer/);
+  bad({ hidden_size: "" }, /--hidden-size : must be an integer/);
+  const ok = resolveHyperparameters(experiment, { lr: "0.05", hidden_size: "200", max_epoch: "3" });
+  assert.deepEqual([ok.lr, ok.hidden_size, ok.max_epoch, ok.batch_size], [0.05, 200, 3, 10]);
+});
+
+Deno.test("checkpoints round-trip and a damaged one is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = Float32Array.from([1.5, -2, 3.25, 0]);
+  await saveCheckpoint(`${dir}/a.ckpt`, [{ name: "w", shape: [2, 2], data }], { epoch: 3 });
+  const back = await loadCheckpoint(`${dir}/a.ckpt`);
+  assert.deepEqual(Array.from(back.tensors.get("w")!.data), Array.from(data));
+  assert.deepEqual(back.tensors.get("w")!.shape, [2, 2]);
+  assert.deepEqual(back.meta, { epoch: 3 });
+  const bytes = await Deno.readFile(`${dir}/a.ckpt`);
+  bytes[bytes.length - 1] ^= 0xff;
+  await Deno.writeFile(`${dir}/b.ckpt`, bytes);
+  await assert.rejects(loadCheckpoint(`${dir}/b.ckpt`), /checksum mismatch/);
+  await Deno.writeFile(`${dir}/c.ckpt`, bytes.subarray(0, 20));
+  await assert.rejects(loadCheckpoint(`${dir}/c.ckpt`), /damaged/);
+  await Deno.remove(dir, { recursive: true });
+});
