@@ -68,7 +68,8 @@ const CHECKPOINT_S = 300;
 /** The loop gives the event loop (signals, timers) a turn at least this often. */
 const YIELD_MS = 50;
 
-interface Prepared {
+/** The data a run trains and scores on, with its vocabulary. */
+export interface Prepared {
   xs: Int32Array;
   ts: Int32Array;
   valid: Int32Array;
@@ -78,10 +79,14 @@ interface Prepared {
   idToWord: string[];
 }
 
-async function prepareData(
+/**
+ * Loads the corpus an experiment names (or the user's `--corpus`) and cuts it as the experiment
+ * says: inputs/targets for training, valid and test ids, and the vocabulary.
+ */
+export async function prepareData(
   exp: Experiment,
   hp: Hyperparameters,
-  opts: RunOptions,
+  opts: Pick<RunOptions, "dataDir" | "corpus">,
 ): Promise<Prepared> {
   const spec = exp.data(hp);
   const corpus = opts.corpus

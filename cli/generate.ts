@@ -1,0 +1,99 @@
+/**
+ * `deno task generate <run-dir> [--start "the"] [--words 100] [--temperature 1.0] [--seed 1]`:
+ * samples text from a trained run's parameters (`checkpoints/last.ckpt`, or `--best` for the
+ * best-by-valid ones). The same seed gives the same text; `<unk>` is never produced unless
+ * `--allow-unk` is given.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { UserError } from "../core/errors.ts";
+import { Rng } from "../core/random.ts";
+import { loadCheckpoint, restoreParams } from "../runner/checkpoint.ts";
+import { generateWords, wordsToText } from "../runner/generate.ts";
+import { readRunRecord } from "../runner/record.ts";
+import { loadExperiment } from "../runner/registry.ts";
+import { prepareData } from "../runner/run.ts";
+import { argError, runCli } from "./main.ts";
+
+const USAGE =
+  'deno task generate RUN_DIR [--start "the"] [--words 100] [--temperature 1.0] [--seed 1] [--best] [--allow-unk] [--data-dir DIR]';
+
+function num(flag: string, raw: string, integer: boolean, min: number): number {
+  const v = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min) {
+    throw new UserError(`${flag} ${raw}: must be ${integer ? "an integer" : "a number"} >= ${min}`);
+  }
+  return v;
+}
+
+/** Entry point; prints the generated text and returns the exit code. */
+export async function main(args: string[], print = (s: string) => console.log(s)): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        start: { type: "string", default: "the" },
+        words: { type: "string", default: "100" },
+        temperature: { type: "string", default: "1.0" },
+        seed: { type: "string", default: "1" },
+        best: { type: "boolean" },
+        "allow-unk": { type: "boolean" },
+        "data-dir": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+    });
+  } catch (e) {
+    throw argError(e, USAGE);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    print(`usage: ${USAGE}`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UserError(`give one run directory; usage: ${USAGE}`);
+  const dir = positionals[0].replace(/\/+$/, "");
+  const words = num("--words", values.words, true, 0);
+  const temperature = num("--temperature", values.temperature, false, 0);
+  if (temperature === 0) throw new UserError("--temperature 0: must be > 0");
+  const seed = num("--seed", values.seed, true, 0);
+
+  const record = await readRunRecord(dir);
+  const { experiment } = await loadExperiment(record.experiment);
+  const data = await prepareData(experiment, record.hyperparameters, {
+    dataDir: values["data-dir"],
+    corpus: record.data?.text_corpus,
+  });
+  const ckptPath = `${dir}/checkpoints/${values.best ? "best" : "last"}.ckpt`;
+  try {
+    await Deno.stat(ckptPath);
+  } catch {
+    throw new UserError(
+      `${ckptPath} not found; checkpoints are kept only where the run was made (they are not committed): train one with deno task experiment ${record.experiment}`,
+    );
+  }
+  const model = experiment.model(record.hyperparameters, data.vocabSize, new Rng(record.seed));
+  restoreParams(model.params, await loadCheckpoint(ckptPath), ckptPath);
+
+  const wordToId = new Map(data.idToWord.map((w, i) => [w, i]));
+  const start = values.start.trim().split(/\s+/).filter((w) => w !== "").map((w) => {
+    const id = wordToId.get(w);
+    if (id === undefined) {
+      throw new UserError(`start word '${w}' is not in the vocabulary of ${record.experiment}`);
+    }
+    return id;
+  });
+  const unk = wordToId.get("<unk>");
+  const ids = generateWords(model, start, new Rng(seed), {
+    words,
+    temperature,
+    skipIds: unk !== undefined && !values["allow-unk"] ? [unk] : [],
+  });
+  print(wordsToText([...start, ...ids].map((i) => data.idToWord[i])));
+  return 0;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));

@@ -1,0 +1,104 @@
+/**
+ * `deno task reproduce <run-dir> [--epochs N] [--rtol 0.02] [--out DIR]`: reruns a recorded run
+ * from its configuration and seed and compares the curves; prints a verdict and exits non-zero on
+ * a mismatch. The rerun goes to a temporary folder (removed afterwards) unless `--out` is given.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { UserError } from "../core/errors.ts";
+import { readMetrics, readRunRecord } from "../runner/record.ts";
+import { loadExperiment } from "../runner/registry.ts";
+import { runExperiment } from "../runner/run.ts";
+import { compareRuns, DEFAULT_RTOL } from "../runner/reproduce.ts";
+import { argError, runCli } from "./main.ts";
+
+const USAGE = "deno task reproduce RUN_DIR [--epochs N] [--rtol 0.02] [--out DIR] [--data-dir DIR]";
+
+/** Entry point; returns 0 when the rerun reproduces the record, 1 when it does not. */
+export async function main(args: string[], print = (s: string) => console.log(s)): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        epochs: { type: "string" },
+        rtol: { type: "string" },
+        out: { type: "string" },
+        "data-dir": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+    });
+  } catch (e) {
+    throw argError(e, USAGE);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    print(`usage: ${USAGE}`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UserError(`give one run directory; usage: ${USAGE}`);
+  const dir = positionals[0].replace(/\/+$/, "");
+  const record = await readRunRecord(dir);
+  const lines = await readMetrics(dir);
+  const recordedEpochs = record.summary.epochs_completed;
+  let epochs: number | undefined;
+  if (values.epochs !== undefined) {
+    epochs = Number(values.epochs);
+    if (!Number.isInteger(epochs) || epochs < 1 || epochs > recordedEpochs) {
+      throw new UserError(
+        `--epochs ${values.epochs}: must be an integer in [1, ${recordedEpochs}]`,
+      );
+    }
+  } else if (record.status !== "completed") {
+    throw new UserError(
+      `${dir} is ${record.status}; reproduce its first epochs with --epochs N (N <= ${recordedEpochs})`,
+    );
+  }
+  const rtol = values.rtol === undefined ? DEFAULT_RTOL : Number(values.rtol);
+  if (!(rtol >= 0 && rtol < 1)) throw new UserError(`--rtol ${values.rtol}: must be in [0, 1)`);
+
+  const { experiment, url } = await loadExperiment(record.experiment);
+  const hp = { ...record.hyperparameters };
+  if (epochs !== undefined) hp.max_epoch = epochs;
+  const out = values.out ?? await Deno.makeTempDir({ prefix: "rnnlab-reproduce-" });
+  print(
+    `rerunning ${record.experiment} (seed ${record.seed}${epochs ? `, ${epochs} epochs` : ""})...`,
+  );
+  try {
+    const rerun = await runExperiment(experiment, url, hp, record.overrides, record.seed, {
+      outDir: out,
+      quiet: true,
+      dataDir: values["data-dir"],
+      corpus: record.data?.text_corpus,
+    });
+    if (rerun.status !== "completed") {
+      print(`rerun ended as ${rerun.status}: ${rerun.record.exit_reason}`);
+      return 1;
+    }
+    const v = compareRuns(record, lines, rerun.record, await readMetrics(rerun.dir), {
+      rtol,
+      epochs,
+    });
+    if (v.mode === "bit-identical") {
+      print("environment fingerprint matches: the curves must be bit-identical");
+    } else {
+      print(`environment differs (${v.fingerprintDiffs.join("; ")}):`);
+      print(`  the curves must agree within a relative tolerance of ${v.rtol}`);
+    }
+    for (const m of v.mismatches.slice(0, 20)) print(`  mismatch: ${m}`);
+    if (v.mismatches.length > 20) print(`  ... and ${v.mismatches.length - 20} more`);
+    print(
+      `${v.ok ? "REPRODUCED" : "NOT REPRODUCED"}: ${v.compared} values compared, ` +
+        `max relative difference ${v.maxRelDiff.toExponential(2)}` +
+        (values.out ? `; rerun in ${rerun.dir}` : ""),
+    );
+    return v.ok ? 0 : 1;
+  } finally {
+    if (values.out === undefined) await Deno.remove(out, { recursive: true }).catch(() => {});
+  }
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));

@@ -1,0 +1,106 @@
+/**
+ * `reproduce` (bit-identical when the fingerprint matches, within tolerance otherwise, non-zero on
+ * a mismatch) and `generate` (deterministic per seed, never `<unk>` unless asked).
+ */
+import assert from "node:assert/strict";
+import { loadExperiment } from "../runner/registry.ts";
+import { runExperiment } from "../runner/run.ts";
+import { resolveHyperparameters } from "../runner/experiment.ts";
+import { readRunRecord, type RunRecord } from "../runner/record.ts";
+import { main as reproduce } from "../cli/reproduce.ts";
+import { main as generate } from "../cli/generate.ts";
+import { writeSyntheticCorpus } from "./fixtures.ts";
+
+async function smallRun(corpus: string, out: string) {
+  const { experiment, url } = await loadExperiment("ch06_rnnlm");
+  const raw = {
+    wordvec_size: "10",
+    hidden_size: "10",
+    batch_size: "4",
+    time_size: "5",
+    max_epoch: "2",
+    eval_interval: "25",
+  };
+  return runExperiment(experiment, url, resolveHyperparameters(experiment, raw), {}, 3, {
+    outDir: out,
+    quiet: true,
+    print: () => {},
+    corpus: {
+      train: `${corpus}/train.txt`,
+      valid: `${corpus}/valid.txt`,
+      test: `${corpus}/test.txt`,
+    },
+  });
+}
+
+async function copyRun(from: string, to: string, edit: (r: RunRecord) => void) {
+  await Deno.mkdir(to, { recursive: true });
+  for (const f of ["metrics.jsonl"]) await Deno.copyFile(`${from}/${f}`, `${to}/${f}`);
+  const rec = await readRunRecord(from);
+  edit(rec);
+  await Deno.writeTextFile(`${to}/run.json`, JSON.stringify(rec));
+}
+
+Deno.test("reproduce: bit-identical with a matching fingerprint, tolerance otherwise, non-zero on a mismatch", async () => {
+  const corpus = await writeSyntheticCorpus({ train: 2000, valid: 800, test: 800 });
+  const out = await Deno.makeTempDir();
+  const run = await smallRun(corpus, out);
+  assert.equal(run.status, "completed");
+
+  const lines: string[] = [];
+  assert.equal(await reproduce([run.dir], (s) => lines.push(s)), 0);
+  assert.ok(lines.some((l) => /fingerprint matches: the curves must be bit-identical/.test(l)));
+  assert.match(
+    lines.at(-1)!,
+    /^REPRODUCED: \d+ values compared, max relative difference 0\.00e\+0/,
+  );
+
+  // Another environment: the same curve passes within tolerance.
+  const moved = `${out}/moved`;
+  await copyRun(run.dir, moved, (r) => (r.environment.openblas.threads = 64));
+  lines.length = 0;
+  assert.equal(await reproduce([moved], (s) => lines.push(s)), 0);
+  assert.ok(lines.some((l) => /openblas_threads: 64 -> \d+/.test(l)));
+  assert.ok(lines.some((l) => /relative tolerance of 0.02/.test(l)));
+
+  // A record whose test perplexity is off by 0.1 %: not bit-identical.
+  const off = `${out}/off`;
+  await copyRun(run.dir, off, (r) => (r.summary.test_ppl! *= 1.001));
+  lines.length = 0;
+  assert.equal(await reproduce([off], (s) => lines.push(s)), 1);
+  assert.ok(lines.some((l) => /mismatch: summary test_ppl/.test(l)));
+  assert.match(lines.at(-1)!, /^NOT REPRODUCED/);
+
+  // Only the first epoch of it: the test figure is not compared, the curve matches.
+  lines.length = 0;
+  assert.equal(await reproduce([off, "--epochs", "1"], (s) => lines.push(s)), 0);
+  await Deno.remove(out, { recursive: true });
+  await Deno.remove(corpus, { recursive: true });
+});
+
+Deno.test("generate: same seed same text, another seed other text, no <unk> unless asked", async () => {
+  const corpus = await writeSyntheticCorpus({ train: 2000, valid: 800, test: 800 });
+  // Make <unk> a frequent training word so that the model would sample it.
+  const train = await Deno.readTextFile(`${corpus}/train.txt`);
+  await Deno.writeTextFile(`${corpus}/train.txt`, train.replaceAll("w3 ", "<unk> "));
+  const out = await Deno.makeTempDir();
+  const run = await smallRun(corpus, out);
+  const gen = async (...args: string[]) => {
+    const text: string[] = [];
+    assert.equal(await generate([run.dir, "--words", "300", ...args], (s) => text.push(s)), 0);
+    return text.join("\n");
+  };
+  const a = await gen("--start", "w0", "--seed", "1");
+  const b = await gen("--start", "w0", "--seed", "1");
+  const c = await gen("--start", "w0", "--seed", "2");
+  assert.equal(a, b);
+  assert.notEqual(a, c);
+  assert.ok(a.startsWith("w0 "));
+  assert.equal(a.split(/\s+/).filter((w) => w !== "").length + (a.match(/\n/g) ?? []).length, 301);
+  assert.ok(!a.includes("<unk>"));
+  const withUnk = await gen("--start", "w0", "--seed", "1", "--allow-unk", "--temperature", "2");
+  assert.ok(withUnk.includes("<unk>"));
+  await assert.rejects(gen("--start", "nonword"), /start word 'nonword' is not in the vocabulary/);
+  await Deno.remove(out, { recursive: true });
+  await Deno.remove(corpus, { recursive: true });
+});
