@@ -30,16 +30,20 @@ export class Progress {
   #lastDraw = 0;
   #lastPpl: number | null = null;
   #drawn = false;
-  #enc = new TextEncoder();
+  #write: (text: string) => void;
 
   constructor(o: {
     print: (line: string) => void;
+    /** Where the live line is drawn (default: standard output, unbuffered). */
+    write?: (text: string) => void;
     live: boolean;
     itersPerEpoch: number;
     maxEpoch: number;
     tokensPerIter: number;
   }) {
     this.#print = o.print;
+    const enc = new TextEncoder();
+    this.#write = o.write ?? ((t) => Deno.stdout.writeSync(enc.encode(t)));
     this.#live = o.live;
     this.#itersPerEpoch = o.itersPerEpoch;
     this.#maxEpoch = o.maxEpoch;
@@ -59,7 +63,7 @@ export class Progress {
     const ppl = this.#lastPpl === null ? "-" : this.#lastPpl.toFixed(2);
     const line = `epoch ${epoch}/${this.#maxEpoch} iter ${iter}/${this.#itersPerEpoch} ` +
       `ppl ${ppl} ${Math.round(rate)} tok/s ETA ${formatDuration(eta)}`;
-    Deno.stdout.writeSync(this.#enc.encode(`\r\x1b[2K${line}`));
+    this.#write(`\r\x1b[2K${line}`);
     this.#drawn = true;
   }
 
@@ -93,7 +97,7 @@ export class Progress {
 
   #clear(): void {
     if (this.#drawn) {
-      Deno.stdout.writeSync(this.#enc.encode("\r\x1b[2K"));
+      this.#write("\r\x1b[2K");
       this.#drawn = false;
     }
   }

@@ -485,7 +485,11 @@ export async function runExperiment(
   if (status === "interrupted") {
     say(`interrupted; resume with: deno task experiment --resume ${dir}`);
   }
-  const exitCode = status === "completed" ? 0 : status === "interrupted" ? 130 : 3;
+  const exitCode = status === "completed"
+    ? 0
+    : status === "interrupted"
+    ? (signal === "SIGTERM" ? 143 : 130)
+    : 3;
   return { dir, status, exitCode, record };
 }
 

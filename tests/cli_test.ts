@@ -220,6 +220,22 @@ Deno.test("SIGINT mid-run: interrupted with a checkpoint, exit 130; --resume com
   for (const d of [out, ref, corpus]) await Deno.remove(d, { recursive: true });
 });
 
+Deno.test("SIGTERM: interrupted, exit 143, metrics and checkpoint kept", async () => {
+  const corpus = await writeSyntheticCorpus({ train: 30000, valid: 400, test: 400 });
+  const out = await Deno.makeTempDir();
+  const child = spawnCli("experiment.ts", LONG(corpus, out));
+  const dir = await waitForLines(out, "ch05_simple_rnnlm", 1);
+  child.kill("SIGTERM");
+  assert.equal((await child.output()).code, 143);
+  const rec = await readRunRecord(dir);
+  assert.equal(rec.status, "interrupted");
+  assert.match(rec.exit_reason!, /SIGTERM/);
+  assert.ok((await readMetrics(dir)).length >= 1);
+  await Deno.stat(`${dir}/checkpoints/last.ckpt`);
+  await Deno.remove(out, { recursive: true });
+  await Deno.remove(corpus, { recursive: true });
+});
+
 Deno.test("SIGKILL: the record reads as crashed and the flushed lines are intact", async () => {
   const corpus = await writeSyntheticCorpus({ train: 30000, valid: 400, test: 400 });
   const out = await Deno.makeTempDir();
