@@ -6,9 +6,8 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { UserError } from "../core/errors.ts";
-import { argError, runCli } from "./main.ts";
+import { defaultIo, type Io, parseCliArgs, runCli } from "./main.ts";
 import { type MetricLine, readMetrics, writeFileAtomic } from "../runner/record.ts";
 import { resolveRunArgs } from "../runner/runs_index.ts";
 import {
@@ -39,14 +38,6 @@ Options:
   -h, --help     show this help
 `;
 
-/** Where a command's output goes (tests capture it). */
-export interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
-const defaultIo: Io = { out: (t) => console.log(t), err: (t) => console.error(t) };
-
 /**
  * Runs the command with `args` and returns the exit code; throws a {@linkcode UserError} on bad
  * input (the entry point prints it as `error: <message>`).
@@ -57,25 +48,20 @@ const defaultIo: Io = { out: (t) => console.log(t), err: (t) => console.error(t)
  * ```
  */
 export async function main(args: string[], io: Io = defaultIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        root: { type: "string", default: "results" },
-        json: { type: "boolean", default: false },
-        csv: { type: "boolean", default: false },
-        md: { type: "boolean", default: false },
-        svg: { type: "string" },
-        "no-svg": { type: "boolean", default: false },
-        "no-chart": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    throw argError(e, USAGE);
-  }
+  const parsed = parseCliArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      root: { type: "string", default: "results" },
+      json: { type: "boolean", default: false },
+      csv: { type: "boolean", default: false },
+      md: { type: "boolean", default: false },
+      svg: { type: "string" },
+      "no-svg": { type: "boolean", default: false },
+      "no-chart": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }, USAGE);
   const v = parsed.values;
   if (v.help) {
     io.out(HELP.trimEnd());

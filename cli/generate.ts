@@ -7,7 +7,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { UserError } from "../core/errors.ts";
 import { Rng } from "../core/random.ts";
 import { loadCheckpoint, restoreParams } from "../runner/checkpoint.ts";
@@ -15,7 +14,7 @@ import { generateWords, wordsToText } from "../runner/generate.ts";
 import { readRunRecord } from "../runner/record.ts";
 import { loadExperiment } from "../runner/registry.ts";
 import { prepareData } from "../runner/run.ts";
-import { argError, runCli } from "./main.ts";
+import { parseCliArgs, runCli } from "./main.ts";
 
 const USAGE =
   'deno task generate RUN_DIR [--start "the"] [--words 100] [--temperature 1.0] [--seed 1] [--best] [--allow-unk] [--data-dir DIR]';
@@ -30,25 +29,20 @@ function num(flag: string, raw: string, integer: boolean, min: number): number {
 
 /** Entry point; prints the generated text and returns the exit code. */
 export async function main(args: string[], print = (s: string) => console.log(s)): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        start: { type: "string", default: "the" },
-        words: { type: "string", default: "100" },
-        temperature: { type: "string", default: "1.0" },
-        seed: { type: "string", default: "1" },
-        best: { type: "boolean" },
-        "allow-unk": { type: "boolean" },
-        "data-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-    });
-  } catch (e) {
-    throw argError(e, USAGE);
-  }
+  const parsed = parseCliArgs({
+    args,
+    options: {
+      start: { type: "string", default: "the" },
+      words: { type: "string", default: "100" },
+      temperature: { type: "string", default: "1.0" },
+      seed: { type: "string", default: "1" },
+      best: { type: "boolean" },
+      "allow-unk": { type: "boolean" },
+      "data-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: true,
+  }, USAGE);
   const { values, positionals } = parsed;
   if (values.help) {
     print(`usage: ${USAGE}`);

@@ -5,7 +5,10 @@
  * @module
  */
 
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UserError } from "../core/errors.ts";
+
+type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
 
 /**
  * Runs `main`, exits with its return code; user errors print `error: <message>` and exit non-zero.
@@ -35,4 +38,32 @@ export async function runCli(main: () => Promise<number>): Promise<never> {
 export function argError(e: unknown, usage: string): UserError {
   const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
   return new UserError(`${msg}; usage: ${usage}`);
+}
+
+/** Where a command's output goes (tests capture it). */
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+/** Standard output and standard error. */
+export const defaultIo: Io = { out: (t) => console.log(t), err: (t) => console.error(t) };
+
+/**
+ * `node:util` `parseArgs` whose failures become one-line {@linkcode UserError}s ending in `usage`.
+ *
+ * @example
+ * ```ts ignore
+ * const { values } = parseCliArgs({ args, options: { json: { type: "boolean" } } }, "deno task runs [--json]");
+ * ```
+ */
+export function parseCliArgs<T extends ParseArgsConfig>(
+  config: T,
+  usage: string,
+): ParsedResults<T> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    throw argError(e, usage);
+  }
 }

@@ -5,9 +5,8 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { UserError } from "../core/errors.ts";
-import { argError, runCli } from "./main.ts";
+import { defaultIo, type Io, parseCliArgs, runCli } from "./main.ts";
 import { writeFileAtomic } from "../runner/record.ts";
 import { buildReport } from "../runner/report.ts";
 
@@ -24,14 +23,6 @@ Options:
   -h, --help   show this help
 `;
 
-/** Where a command's output goes (tests capture it). */
-export interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
-const defaultIo: Io = { out: (t) => console.log(t), err: (t) => console.error(t) };
-
 /**
  * Runs the command with `args` and returns the exit code; throws a {@linkcode UserError} on bad
  * input (the entry point prints it as `error: <message>`).
@@ -42,19 +33,14 @@ const defaultIo: Io = { out: (t) => console.log(t), err: (t) => console.error(t)
  * ```
  */
 export async function main(args: string[], io: Io = defaultIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        out: { type: "string", default: "report.html" },
-        root: { type: "string", multiple: true },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    throw argError(e, USAGE);
-  }
+  const parsed = parseCliArgs({
+    args,
+    options: {
+      out: { type: "string", default: "report.html" },
+      root: { type: "string", multiple: true },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }, USAGE);
   if (parsed.values.help) {
     io.out(HELP.trimEnd());
     return 0;

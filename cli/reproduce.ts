@@ -6,34 +6,28 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { UserError } from "../core/errors.ts";
 import { readMetrics, readRunRecord } from "../runner/record.ts";
 import { loadExperiment } from "../runner/registry.ts";
 import { runExperiment } from "../runner/run.ts";
 import { compareRuns, DEFAULT_RTOL } from "../runner/reproduce.ts";
-import { argError, runCli } from "./main.ts";
+import { parseCliArgs, runCli } from "./main.ts";
 
 const USAGE = "deno task reproduce RUN_DIR [--epochs N] [--rtol 0.02] [--out DIR] [--data-dir DIR]";
 
 /** Entry point; returns 0 when the rerun reproduces the record, 1 when it does not. */
 export async function main(args: string[], print = (s: string) => console.log(s)): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        epochs: { type: "string" },
-        rtol: { type: "string" },
-        out: { type: "string" },
-        "data-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-    });
-  } catch (e) {
-    throw argError(e, USAGE);
-  }
+  const parsed = parseCliArgs({
+    args,
+    options: {
+      epochs: { type: "string" },
+      rtol: { type: "string" },
+      out: { type: "string" },
+      "data-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: true,
+  }, USAGE);
   const { values, positionals } = parsed;
   if (values.help) {
     print(`usage: ${USAGE}`);

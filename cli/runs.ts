@@ -6,8 +6,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { argError, runCli } from "./main.ts";
+import { defaultIo, type Io, parseCliArgs, runCli } from "./main.ts";
 import { listRuns, type RunInfo } from "../runner/runs_index.ts";
 
 const USAGE = "deno task runs [experiment...] [--root DIR]... [--json]";
@@ -21,14 +20,6 @@ Options:
   --json       print the runs as JSON (with the full summary and hyperparameters)
   -h, --help   show this help
 `;
-
-/** Where a command's output goes (tests capture it). */
-export interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
-const defaultIo: Io = { out: (t) => console.log(t), err: (t) => console.error(t) };
 
 /** The hyperparameters worth a column: the overrides, or lr, hidden_size and max_epoch. */
 function keyParams(run: RunInfo): string {
@@ -100,20 +91,15 @@ export function runsTable(runs: RunInfo[]): string {
  * ```
  */
 export async function main(args: string[], io: Io = defaultIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        root: { type: "string", multiple: true },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    throw argError(e, USAGE);
-  }
+  const parsed = parseCliArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      root: { type: "string", multiple: true },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }, USAGE);
   if (parsed.values.help) {
     io.out(HELP.trimEnd());
     return 0;
