@@ -18,6 +18,7 @@
 
 import { UserError } from "../core/errors.ts";
 import { cpuInfo } from "../core/cpuinfo.ts";
+import { addFlops, enterPhase, exitPhase, Phase, phaseTimerOn } from "./phase_timer.ts";
 
 const CblasRowMajor = 101;
 const CblasNoTrans = 111;
@@ -135,6 +136,18 @@ function chooseCoreType(): void {
   }
 }
 
+/**
+ * OpenBLAS's idle threads spin for `2^OPENBLAS_THREAD_TIMEOUT` cycles (default 2^28, about 0.1 s)
+ * after every product before they sleep. That spinning competes with the softmax worker for the
+ * second core, so unless the user set it, the spin is cut to 2^20 cycles (a fraction of a
+ * millisecond: long enough to span the short gaps of a recurrent time loop).
+ */
+function chooseThreadTimeout(): void {
+  try {
+    if (!Deno.env.get("OPENBLAS_THREAD_TIMEOUT")) Deno.env.set("OPENBLAS_THREAD_TIMEOUT", "20");
+  } catch { /* no --allow-env: keep the library's default */ }
+}
+
 function load(): Lib {
   if (lib) return lib;
   let override: string | undefined;
@@ -145,6 +158,7 @@ function load(): Lib {
   }
   const paths = override ? [override] : candidatePaths();
   chooseCoreType();
+  chooseThreadTimeout();
   const failures: string[] = [];
   for (const path of paths) {
     try {
@@ -253,6 +267,8 @@ export function sgemm(
   ldc: number,
 ): void {
   if (m === 0 || n === 0) return;
+  if (phaseTimerOn()) addFlops(2 * m * n * k);
+  const prev = enterPhase(Phase.matmul);
   (lib ?? load()).symbols.cblas_sgemm(
     CblasRowMajor,
     transA ? CblasTrans : CblasNoTrans,
@@ -269,6 +285,7 @@ export function sgemm(
     c,
     ldc,
   );
+  exitPhase(prev);
 }
 
 /**

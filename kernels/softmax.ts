@@ -17,6 +17,7 @@
  */
 
 import { expNonPositive } from "./fast_exp.ts";
+import { parallelEnabled, softmaxLossSplit } from "./parallel.ts";
 
 /**
  * Number of rows whose target is not `ignoreLabel`; throws a `RangeError` on a target outside
@@ -80,6 +81,54 @@ export function softmaxCrossEntropy(
 ): number {
   const count = countTargets(ts, rows, V, ignoreLabel);
   const invCount = count > 0 ? 1 / count : 0;
+  const rows0 = rows;
+  if (
+    rows0 * V >= PARALLEL_MIN && rows0 >= 2 && scores.buffer instanceof SharedArrayBuffer &&
+    parallelEnabled()
+  ) {
+    // Fixed partition and a fixed order of the two partial sums: bit-identical every run.
+    const split = rows0 >> 1;
+    const [a, b] = softmaxLossSplit(
+      scores,
+      ts,
+      rows0,
+      V,
+      ignoreLabel,
+      train,
+      invCount,
+      split,
+      (r0, r1) => softmaxLossRange(scores, ts, r0, r1, V, ignoreLabel, train, invCount),
+    );
+    return (a + b) * invCount;
+  }
+  return softmaxLossRange(scores, ts, 0, rows, V, ignoreLabel, train, invCount) * invCount;
+}
+
+/** Below this many scores a call stays on the main thread (the worker round trip dominates). */
+const PARALLEL_MIN = 1 << 18;
+
+/**
+ * The rows `[r0, r1)` of {@linkcode softmaxCrossEntropy}: returns the sum (not the mean) of their
+ * losses and, with `train`, overwrites them by their gradient scaled by `invCount`.
+ *
+ * @example
+ * ```ts
+ * import { softmaxLossRange } from "./softmax.ts";
+ * const scores = new Float32Array([0, 0, 0, 0]); // (2, 2)
+ * const sum = softmaxLossRange(scores, new Int32Array([0, 1]), 1, 2, 2, -1, false, 0.5);
+ * console.assert(Math.abs(sum - Math.log(2)) < 1e-6); // row 1 only
+ * ```
+ */
+export function softmaxLossRange(
+  scores: Float32Array,
+  ts: Int32Array,
+  r0: number,
+  r1: number,
+  V: number,
+  ignoreLabel: number,
+  train: boolean,
+  invCount: number,
+): number {
   if (train && segStart.length < V + 1) {
     segStart = new Int32Array(V + 1);
     segMax = new Float64Array(V + 1);
@@ -87,7 +136,7 @@ export function softmaxCrossEntropy(
   // One call per row keeps the hot loops in small functions that V8 optimizes once and reuses
   // (a single long function would be re-entered through on-stack replacement on every call).
   let total = 0;
-  for (let r = 0; r < rows; r++) {
+  for (let r = r0; r < r1; r++) {
     const off = r * V;
     const t = ts[r];
     if (t === ignoreLabel) {
@@ -98,7 +147,7 @@ export function softmaxCrossEntropy(
       total += rowLoss(scores, off, off + V, off + t);
     }
   }
-  return total * invCount;
+  return total;
 }
 
 /** `-log softmax(scores[off..end))[target]`, one pass with a running maximum. */

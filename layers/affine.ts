@@ -11,6 +11,7 @@
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
 import { sgemm, sgemv, sger } from "../kernels/blas.ts";
+import { sharedFloat32 } from "../kernels/parallel.ts";
 
 /**
  * `out = x @ op(W) + b` where `op(W)` is `(H, V)`: `W` stored `(H, V)`, or `(V, H)` with
@@ -137,7 +138,7 @@ export class TimeAffine {
   readonly transposed: boolean;
   /** The buffer backward writes the weight gradient into (`W.grad` unless redirected). */
   readonly gradW: Float32Array;
-  #out = new Float32Array(0); // (rows, V)
+  #out: Float32Array = new Float32Array(0); // (rows, V), shared memory
   #dx = new Float32Array(0); // (rows, H)
   #ones = new Float32Array(0); // (rows)
   #x: Float32Array = new Float32Array(0); // (rows, H), the caller's input of the last forward
@@ -161,7 +162,7 @@ export class TimeAffine {
 
   #ensure(rows: number): void {
     if (this.#rows === rows && this.#out.length > 0) return;
-    this.#out = new Float32Array(rows * this.V);
+    this.#out = sharedFloat32(rows * this.V); // the loss layer splits its rows across threads
     this.#dx = new Float32Array(rows * this.H);
     this.#ones = new Float32Array(rows).fill(1);
     this.#rows = rows;

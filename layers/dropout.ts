@@ -12,6 +12,7 @@
 
 import type { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
+import { enterPhase, exitPhase, Phase } from "../kernels/phase_timer.ts";
 
 /**
  * Draws an inverted-dropout mask: `mask[k] = 1 / (1 - ratio)` with probability `1 - ratio`,
@@ -100,17 +101,21 @@ export class TimeDropout {
       }
       this.#resize(size);
     }
+    const phase = enterPhase(Phase.dropout);
     const mask = this.#mask, out = this.#out;
     if (!this.frozen) fillDropoutMask(mask, this.ratio, this.#rng);
     for (let k = 0; k < size; k++) out[k] = x[k] * mask[k];
+    exitPhase(phase);
     return out;
   }
 
   /** `dout` -> `dout * mask` of the last training forward (`dout` itself after a passthrough). */
   backward(dout: Float32Array): Float32Array {
     if (this.#passthrough) return dout;
+    const phase = enterPhase(Phase.dropout);
     const mask = this.#mask, dx = this.#dx;
     for (let k = 0; k < dx.length; k++) dx[k] = dout[k] * mask[k];
+    exitPhase(phase);
     return dx;
   }
 }

@@ -10,6 +10,7 @@
 
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
+import { enterPhase, exitPhase, Phase } from "../kernels/phase_timer.ts";
 
 /**
  * `out[r] = W[xs[r]]` for `rows` ids.
@@ -128,12 +129,16 @@ export class TimeEmbedding {
     }
     this.#xs.set(xs.subarray(0, rows));
     this.#rows = rows;
+    const phase = enterPhase(Phase.embedding);
     embeddingForward(this.#out, this.#xs, rows, this.W.value, this.D);
+    exitPhase(phase);
     return this.#out;
   }
 
   /** Overwrites `W.grad` with the scatter-add of `dout` (rows, D). */
   backward(dout: Float32Array): void {
+    const phase = enterPhase(Phase.embedding);
     embeddingBackward(this.W.grad, dout, this.#xs, this.#rows, this.D);
+    exitPhase(phase);
   }
 }

@@ -22,7 +22,7 @@
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
 import { sgemm, sgemv } from "../kernels/blas.ts";
-import { sigmoid, tanh } from "./lstm.ts";
+import { sigmoid, tanh } from "../kernels/activations.ts";
 
 /**
  * Activates the z and r gates of one GRU step in place and writes `rh = r * h_prev`.

@@ -16,6 +16,8 @@
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
 import { sgemm, sgemv } from "../kernels/blas.ts";
+import { transpose } from "./lstm.ts";
+import { enterPhase, exitPhase, Phase } from "../kernels/phase_timer.ts";
 
 /**
  * `hs[t] = tanh(hs[t] + b)` for a block of `n` rows already holding `x @ Wx + h_prev @ Wh`.
@@ -106,6 +108,7 @@ export class TimeRNN {
   #h: Float32Array | null = null; // (N, H) carried state
   #hs = new Float32Array(0); // ((T+1)*N, H): initial state, then h_1..h_T
   #dts = new Float32Array(0); // (T*N, H)
+  #WhT = new Float32Array(0); // (H, H) transpose of Wh for the backward time loop
   #dxs = new Float32Array(0); // (T*N, D)
   #x: Float32Array = new Float32Array(0); // (T*N, D), the caller's input of the last forward
   #ones = new Float32Array(0); // (T*N) all ones, for the bias gradient
@@ -143,6 +146,7 @@ export class TimeRNN {
    */
   forward(x: Float32Array, N: number, T: number): Float32Array {
     this.#ensure(N, T);
+    const phase = enterPhase(Phase.recurrent);
     const { D, H } = this;
     const hs = this.#hs;
     const NH = N * H;
@@ -175,6 +179,7 @@ export class TimeRNN {
       if (!this.#h || this.#h.length !== NH) this.#h = new Float32Array(NH);
       this.#h.set(hs.subarray(T * NH));
     }
+    exitPhase(phase);
     return hs.subarray(NH);
   }
 
@@ -185,14 +190,17 @@ export class TimeRNN {
   backward(dhs: Float32Array): Float32Array {
     const N = this.#N, T = this.#T, { D, H } = this;
     const NH = N * H;
+    const phase = enterPhase(Phase.recurrent);
     const hs = this.#hs, dts = this.#dts, dhNext = this.dh;
-    const Wh = this.Wh.value;
+    if (this.#WhT.length !== H * H) this.#WhT = new Float32Array(H * H);
+    const WhT = this.#WhT;
+    transpose(this.Wh.value, H, H, WhT); // a plain product per step beats the transposed one
     dhNext.fill(0);
     for (let t = T - 1; t >= 0; t--) {
       const dt = dts.subarray(t * NH, (t + 1) * NH);
       tanhBackward(dt, dhs.subarray(t * NH), dhNext, hs.subarray((t + 1) * NH), NH);
       // dh_prev = dt @ Wh^T                               // (N, H)
-      sgemm(false, true, N, H, H, 1, dt, H, Wh, H, 0, dhNext, H);
+      sgemm(false, false, N, H, H, 1, dt, H, WhT, H, 0, dhNext, H);
     }
     const rows = T * N;
     // dWx = x^T @ dt over all rows                        // (D, H)
@@ -203,6 +211,7 @@ export class TimeRNN {
     sgemv(true, rows, H, 1, dts, H, this.#ones, 1, 0, this.b.grad, 1);
     // dxs = dt @ Wx^T                                     // (T*N, D)
     sgemm(false, true, rows, D, H, 1, dts, H, this.Wx.value, H, 0, this.#dxs, D);
+    exitPhase(phase);
     return this.#dxs;
   }
 

@@ -11,6 +11,7 @@
 
 import type { Param } from "../core/param.ts";
 import { softmaxCrossEntropy } from "../kernels/softmax.ts";
+import { enterPhase, exitPhase, Phase } from "../kernels/phase_timer.ts";
 
 /** Options of {@linkcode TimeSoftmaxWithLoss}. */
 export interface TimeSoftmaxWithLossOptions {
@@ -49,7 +50,9 @@ export class TimeSoftmaxWithLoss {
    * is left as it was.
    */
   forward(scores: Float32Array, ts: Int32Array, rows: number, V: number, train: boolean): number {
+    const phase = enterPhase(Phase.softmaxLoss);
     const loss = softmaxCrossEntropy(scores, ts, rows, V, this.ignoreLabel, train);
+    exitPhase(phase);
     this.#grad = train ? scores : null;
     return loss;
   }

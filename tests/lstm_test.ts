@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { Param } from "../core/param.ts";
 import { Rng } from "../core/random.ts";
-import { lstmGatesBackward, lstmGatesForward, sigmoid, tanh, TimeLSTM } from "../layers/lstm.ts";
+import { lstmGatesBackward, lstmGatesForward, TimeLSTM } from "../layers/lstm.ts";
+import { sigmoid, tanh } from "../kernels/activations.ts";
 import { assertClose } from "../testing/assert_close.ts";
 import { describeGradCheck, gradCheck } from "../testing/gradcheck.ts";
 

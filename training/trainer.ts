@@ -12,6 +12,7 @@
 import type { LanguageModel } from "../models/model.ts";
 import type { Param } from "../core/param.ts";
 import { Batcher, type BatcherState } from "./batcher.ts";
+import { enterPhase, exitPhase, Phase } from "../kernels/phase_timer.ts";
 
 /** The update applied after every backward pass (SGD, possibly preceded by clipping). */
 export interface Optimizer {
@@ -148,11 +149,13 @@ export class Trainer {
     const loss = this.model.forward(this.batcher.x, this.batcher.t, batchSize, timeSize, true);
     this.model.backward();
     const params = this.model.params;
+    const phase = enterPhase(Phase.clipSgd);
     if (maxGrad !== null) {
       if (!clip) throw new Error("maxGrad is set but no clip function was given");
       clip(params, maxGrad);
     }
     this.optimizer.update(params);
+    exitPhase(phase);
     return loss;
   }
 

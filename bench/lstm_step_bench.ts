@@ -1,0 +1,39 @@
+/**
+ * One LSTM time step (gate math forward and backward) and a whole TimeLSTM forward + backward at
+ * chapter 6's sizes. Run with `deno task bench`.
+ *
+ * @module
+ */
+
+import { Rng } from "../core/random.ts";
+import { lstmGatesBackward, lstmGatesForward, TimeLSTM } from "../layers/lstm.ts";
+
+for (const H of [100, 650]) {
+  const N = 20, T = 35, G = 4 * H;
+  const rng = new Rng(1);
+  const a0 = rng.fillGaussian(new Float32Array(N * G), 2);
+  const a = a0.slice();
+  const cPrev = rng.fillGaussian(new Float32Array(N * H), 1);
+  const c = new Float32Array(N * H), tc = new Float32Array(N * H), h = new Float32Array(N * H);
+  const dh = rng.fillGaussian(new Float32Array(N * H), 1);
+  const dc = new Float32Array(N * H), da = new Float32Array(N * G);
+  Deno.bench(`LSTM gates forward, N=${N} H=${H}`, { group: `gates H=${H}` }, () => {
+    a.set(a0);
+    lstmGatesForward(a, cPrev, c, tc, h, N, H);
+  });
+  Deno.bench(`LSTM gates backward, N=${N} H=${H}`, { group: `gates H=${H}` }, () => {
+    dc.fill(0.5);
+    lstmGatesBackward(a, cPrev, tc, dh, dc, da, N, H);
+  });
+  const lstm = new TimeLSTM("lstm", H, H, new Rng(2), { stateful: true });
+  const x = rng.fillGaussian(new Float32Array(T * N * H), 1);
+  const dhs = rng.fillGaussian(new Float32Array(T * N * H), 0.01);
+  Deno.bench(
+    `TimeLSTM forward + backward, N=${N} T=${T} D=H=${H}`,
+    { group: `time H=${H}` },
+    () => {
+      lstm.forward(x, N, T);
+      lstm.backward(dhs);
+    },
+  );
+}

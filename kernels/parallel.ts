@@ -1,0 +1,226 @@
+/**
+ * A helper Worker that takes half of the rows of the elementwise kernels (softmax + loss) while
+ * the main thread does the other half: OpenBLAS is idle during those phases, so the second core
+ * would otherwise be unused.
+ *
+ * Data is shared, not copied: the kernels' buffers live on `SharedArrayBuffer`s
+ * ({@linkcode sharedFloat32}), registered with the worker once per buffer ("slots"). A call posts
+ * its arguments into a shared control block, wakes the worker with `Atomics.notify`, runs its
+ * own rows, and blocks in `Atomics.wait` until the worker is done (a round trip costs about
+ * 15 µs). The row partition is fixed by the shape and the partial results are combined in a
+ * fixed order, so results are bit-identical from run to run.
+ *
+ * The worker closes itself after {@linkcode IDLE_MS} without work (so that a finished program
+ * can exit) and is started again on the next call. Set `RNNLAB_WORKERS=0` to keep everything on
+ * the main thread.
+ *
+ * @module
+ */
+
+/** Milliseconds without work after which the worker closes itself. */
+export const IDLE_MS = 300;
+
+/** Control block layout (Int32 indices). */
+export const CTL = {
+  /** Task generation, incremented by the main thread for every task. */
+  gen: 0,
+  /** Generation of the last task the worker completed. */
+  done: 1,
+  /** 0 idle, 1 closed (by the worker), 2 busy (claimed by the main thread). */
+  state: 2,
+  /** Task kind. */
+  kind: 3,
+  /** First of the integer arguments. */
+  args: 4,
+  /** Slot versions start here (one per slot). */
+  slotVersion: 16,
+  /** Byte offset of the Float64 area (arguments and results). */
+  f64Byte: 128,
+  /** Float64 area length. */
+  f64Len: 16,
+} as const;
+
+/** Task kinds. */
+export const TASK = { softmaxLoss: 1 } as const;
+
+/** Slots for shared buffers. */
+export const SLOT = { scores: 0, targets: 1 } as const;
+
+const CTL_BYTES = CTL.f64Byte + CTL.f64Len * 8;
+
+let enabled: boolean | null = null;
+let worker: Worker | null = null;
+let ctlI: Int32Array<ArrayBufferLike> = new Int32Array(0);
+let ctlF: Float64Array<ArrayBufferLike> = new Float64Array(0);
+const slotBuffers: (SharedArrayBuffer | null)[] = [null, null, null, null];
+const workerSlots: (SharedArrayBuffer | null)[] = [null, null, null, null];
+let versions = 0;
+
+/**
+ * Whether kernels may use the helper worker: `SharedArrayBuffer` and `Atomics.waitAsync` exist,
+ * the machine has at least two cores and `RNNLAB_WORKERS` is not `0`.
+ *
+ * @example
+ * ```ts
+ * import { parallelEnabled } from "./parallel.ts";
+ * console.assert(typeof parallelEnabled() === "boolean");
+ * ```
+ */
+export function parallelEnabled(): boolean {
+  if (enabled !== null) return enabled;
+  let env: string | undefined;
+  try {
+    env = Deno.env.get("RNNLAB_WORKERS");
+  } catch {
+    env = undefined;
+  }
+  enabled = env !== "0" && typeof SharedArrayBuffer === "function" &&
+    typeof (Atomics as unknown as { waitAsync?: unknown }).waitAsync === "function" &&
+    (navigator.hardwareConcurrency ?? 1) >= 2;
+  return enabled;
+}
+
+/**
+ * Turns the helper worker on or off for this process (tests compare both paths); `null` goes
+ * back to the default of {@linkcode parallelEnabled}.
+ *
+ * @example
+ * ```ts
+ * import { setParallel } from "./parallel.ts";
+ * setParallel(false); // everything on the main thread
+ * setParallel(null);
+ * ```
+ */
+export function setParallel(on: boolean | null): void {
+  enabled = on === null ? null : on && typeof SharedArrayBuffer === "function";
+  if (on === false) shutdownWorker();
+}
+
+/**
+ * A zeroed `Float32Array` of `n` elements on a `SharedArrayBuffer` (a plain one when shared
+ * memory is unavailable), so that the helper worker can work on it in place.
+ *
+ * @example
+ * ```ts
+ * import { sharedFloat32 } from "./parallel.ts";
+ * const scores = sharedFloat32(700 * 10000);
+ * console.assert(scores.length === 7_000_000);
+ * ```
+ */
+export function sharedFloat32(n: number): Float32Array {
+  return typeof SharedArrayBuffer === "function"
+    ? new Float32Array(new SharedArrayBuffer(n * 4))
+    : new Float32Array(n);
+}
+
+/**
+ * Stops the helper worker now (it also stops by itself when idle).
+ *
+ * @example
+ * ```ts
+ * import { shutdownWorker } from "./parallel.ts";
+ * shutdownWorker();
+ * ```
+ */
+export function shutdownWorker(): void {
+  if (worker) {
+    worker.terminate();
+    worker = null;
+  }
+}
+
+function spawn(): void {
+  shutdownWorker();
+  const buf = new SharedArrayBuffer(CTL_BYTES);
+  ctlI = new Int32Array(buf);
+  ctlF = new Float64Array(buf, CTL.f64Byte, CTL.f64Len);
+  ctlI[CTL.state] = 2; // claimed: the first task follows
+  worker = new Worker(new URL("./parallel_worker.ts", import.meta.url), { type: "module" });
+  worker.postMessage({ type: "ctl", buffer: buf });
+  workerSlots.fill(null);
+}
+
+/**
+ * Claims the worker for one task (starting it if it is not running) and makes sure it has the
+ * current buffer of every slot in `slots`. Returns the control block's arrays; the caller writes
+ * the arguments and calls {@linkcode dispatch}.
+ */
+function claim(
+  slots: readonly number[],
+): { i: Int32Array<ArrayBufferLike>; f: Float64Array<ArrayBufferLike> } {
+  if (!worker || Atomics.compareExchange(ctlI, CTL.state, 0, 2) !== 0) spawn();
+  for (const s of slots) {
+    const b = slotBuffers[s];
+    if (b !== null && workerSlots[s] !== b) {
+      versions++;
+      Atomics.store(ctlI, CTL.slotVersion + s, versions);
+      worker!.postMessage({ type: "slot", slot: s, buffer: b, version: versions });
+      workerSlots[s] = b;
+    }
+  }
+  return { i: ctlI, f: ctlF };
+}
+
+function dispatch(): number {
+  const gen = ctlI[CTL.gen] + 1;
+  Atomics.store(ctlI, CTL.gen, gen);
+  Atomics.notify(ctlI, CTL.gen);
+  return gen;
+}
+
+function join(gen: number): void {
+  for (;;) {
+    const d = Atomics.load(ctlI, CTL.done);
+    if (d === gen) return;
+    Atomics.wait(ctlI, CTL.done, d, 1000);
+  }
+}
+
+/** Makes `buffer` the current buffer of `slot` (sent to the worker on its next task). */
+export function setSlot(slot: number, buffer: SharedArrayBuffer): void {
+  slotBuffers[slot] = buffer;
+}
+
+let targetsShared: Int32Array<ArrayBufferLike> = new Int32Array(0);
+
+/**
+ * Runs `main(r0, r1)` on rows `[0, split)` here while the worker runs the softmax loss on rows
+ * `[split, rows)` of the shared `scores`; returns `[main's part, worker's part]` in that order.
+ * The caller must have checked that `scores` is on a `SharedArrayBuffer`.
+ *
+ * @example
+ * ```ts ignore
+ * const [a, b] = softmaxLossSplit(scores, ts, rows, V, -1, true, 1 / rows, split, rowFn);
+ * ```
+ */
+export function softmaxLossSplit(
+  scores: Float32Array,
+  ts: Int32Array,
+  rows: number,
+  V: number,
+  ignoreLabel: number,
+  train: boolean,
+  invCount: number,
+  split: number,
+  main: (r0: number, r1: number) => number,
+): [number, number] {
+  if (targetsShared.length < rows) {
+    targetsShared = new Int32Array(new SharedArrayBuffer(Math.max(rows, 1024) * 4));
+  }
+  targetsShared.set(ts.subarray(0, rows));
+  setSlot(SLOT.scores, scores.buffer as SharedArrayBuffer);
+  setSlot(SLOT.targets, targetsShared.buffer as SharedArrayBuffer);
+  const { i, f } = claim([SLOT.scores, SLOT.targets]);
+  i[CTL.kind] = TASK.softmaxLoss;
+  i[CTL.args] = scores.byteOffset >> 2;
+  i[CTL.args + 1] = split;
+  i[CTL.args + 2] = rows;
+  i[CTL.args + 3] = V;
+  i[CTL.args + 4] = ignoreLabel;
+  i[CTL.args + 5] = train ? 1 : 0;
+  f[0] = invCount;
+  const gen = dispatch();
+  const mine = main(0, split);
+  join(gen);
+  return [mine, f[1]];
+}

@@ -1,0 +1,95 @@
+/**
+ * The helper worker of {@linkcode ./parallel.ts}: waits on the shared control block, runs its
+ * share of a task's rows and signals completion. Closes itself when idle.
+ *
+ * @module
+ */
+
+import { CTL, IDLE_MS, SLOT, TASK } from "./parallel.ts";
+import { softmaxLossRange } from "./softmax.ts";
+
+let ctlI: Int32Array<ArrayBufferLike> = new Int32Array(0);
+let ctlF: Float64Array<ArrayBufferLike> = new Float64Array(0);
+const slots: (SharedArrayBuffer | null)[] = [null, null, null, null];
+const slotVersions = [0, 0, 0, 0];
+let wakeOnSlot: (() => void) | null = null;
+
+interface CtlMessage {
+  type: "ctl";
+  buffer: SharedArrayBuffer;
+}
+interface SlotMessage {
+  type: "slot";
+  slot: number;
+  buffer: SharedArrayBuffer;
+  version: number;
+}
+
+(self as unknown as { onmessage: (e: MessageEvent<CtlMessage | SlotMessage>) => void })
+  .onmessage = (e) => {
+    const m = e.data;
+    if (m.type === "ctl") {
+      ctlI = new Int32Array(m.buffer);
+      ctlF = new Float64Array(m.buffer, CTL.f64Byte, CTL.f64Len);
+      loop();
+    } else {
+      slots[m.slot] = m.buffer;
+      slotVersions[m.slot] = m.version;
+      const w = wakeOnSlot;
+      wakeOnSlot = null;
+      w?.();
+    }
+  };
+
+/** Waits until the worker has the slot buffers the main thread registered for this task. */
+async function slotsReady(needed: readonly number[]): Promise<void> {
+  for (;;) {
+    let ok = true;
+    for (const s of needed) {
+      if (slotVersions[s] !== Atomics.load(ctlI, CTL.slotVersion + s)) ok = false;
+    }
+    if (ok) return;
+    await new Promise<void>((r) => (wakeOnSlot = r));
+  }
+}
+
+let scoresView: Float32Array<ArrayBufferLike> = new Float32Array(0);
+let targetsView: Int32Array<ArrayBufferLike> = new Int32Array(0);
+
+async function loop(): Promise<void> {
+  let gen = 0;
+  for (;;) {
+    const w = Atomics.waitAsync(ctlI, CTL.gen, gen, IDLE_MS);
+    const outcome = w.async ? await w.value : w.value;
+    if (outcome === "timed-out") {
+      if (Atomics.compareExchange(ctlI, CTL.state, 0, 1) === 0) {
+        (self as unknown as { close(): void }).close();
+        return;
+      }
+      continue;
+    }
+    gen = Atomics.load(ctlI, CTL.gen);
+    const kind = ctlI[CTL.kind];
+    if (kind === TASK.softmaxLoss) {
+      await slotsReady([SLOT.scores, SLOT.targets]);
+      const sb = slots[SLOT.scores]!, tb = slots[SLOT.targets]!;
+      if (scoresView.buffer !== sb) scoresView = new Float32Array(sb);
+      if (targetsView.buffer !== tb) targetsView = new Int32Array(tb);
+      const a = CTL.args;
+      const off = ctlI[a];
+      ctlF[1] = softmaxLossRange(
+        off === 0 ? scoresView : scoresView.subarray(off),
+        targetsView,
+        ctlI[a + 1],
+        ctlI[a + 2],
+        ctlI[a + 3],
+        ctlI[a + 4],
+        ctlI[a + 5] === 1,
+        ctlF[0],
+      );
+    }
+    Atomics.store(ctlI, CTL.state, 0);
+    Atomics.store(ctlI, CTL.done, gen);
+    Atomics.notify(ctlI, CTL.done);
+  }
+}

@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { Rng } from "../core/random.ts";
+import { sigmoid, tanh } from "../kernels/activations.ts";
+import { setParallel, sharedFloat32, shutdownWorker } from "../kernels/parallel.ts";
+import { softmaxCrossEntropy, softmaxCrossEntropyReference } from "../kernels/softmax.ts";
+import { lstmGatesBackward, lstmGatesForward, transpose } from "../layers/lstm.ts";
+import { Rnnlm } from "../models/rnnlm.ts";
+import { SGD } from "../optim/sgd.ts";
+import { clipGrads } from "../optim/clip.ts";
+import { assertClose } from "../testing/assert_close.ts";
+
+const V = 10000;
+
+/** Scores of a real model forward (V = 10000) on a fixed batch, in shared memory. */
+function modelScores(): { scores: Float32Array; ts: Int32Array; rows: number } {
+  const N = 8, T = 5, rows = N * T;
+  const model = new Rnnlm({ vocabSize: V, wordvecSize: 16, hiddenSize: 16 }, new Rng(5));
+  const rng = new Rng(6);
+  const xs = new Int32Array(rows), ts = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) [xs[r], ts[r]] = [rng.int(V), rng.int(V)];
+  ts[3] = -1; // one ignored row
+  const raw = model.predict(xs, N, T);
+  // Spread the scores so that the softmax is far from uniform.
+  const scores = sharedFloat32(rows * V);
+  for (let k = 0; k < raw.length; k++) scores[k] = raw[k] * 40;
+  return { scores, ts, rows };
+}
+
+Deno.test("fast softmax loss (worker split, table exp) matches the Math.exp reference on a model forward", () => {
+  const { scores, ts, rows } = modelScores();
+  const ref = softmaxCrossEntropyReference(scores, ts, rows, V, -1);
+  for (const parallel of [true, false]) {
+    setParallel(parallel);
+    const s = sharedFloat32(scores.length);
+    s.set(scores);
+    const evalLoss = softmaxCrossEntropy(s, ts, rows, V, -1, false);
+    const loss = softmaxCrossEntropy(s, ts, rows, V, -1, true);
+    assertClose(evalLoss, ref.loss, { rtol: 1e-5 });
+    assertClose(loss, ref.loss, { rtol: 1e-5 });
+    assertClose(s, ref.grad, { rtol: 1e-4, atol: 1e-9 });
+    for (let k = 3 * V; k < 4 * V; k++) assert.equal(s[k], 0); // the ignored row
+  }
+  setParallel(null);
+  shutdownWorker();
+});
+
+Deno.test("worker split is deterministic and gives the serial gradients bit for bit", () => {
+  const { scores, ts, rows } = modelScores();
+  const run = (parallel: boolean) => {
+    setParallel(parallel);
+    const s = sharedFloat32(scores.length);
+    s.set(scores);
+    return { loss: softmaxCrossEntropy(s, ts, rows, V, -1, true), grad: s };
+  };
+  const a = run(true), b = run(true), c = run(false);
+  assert.equal(a.loss, b.loss);
+  assert.deepEqual(a.grad, b.grad);
+  assert.deepEqual(a.grad, c.grad); // rows are independent: only the loss sum order differs
+  assertClose(a.loss, c.loss, { rtol: 1e-12 });
+  setParallel(null);
+  shutdownWorker();
+});
+
+Deno.test("fast LSTM gates match Math.exp / Math.tanh formulas", () => {
+  const N = 3, H = 50, G = 4 * H;
+  const rng = new Rng(9);
+  const a0 = rng.fillGaussian(new Float32Array(N * G), 4);
+  const cPrev = rng.fillGaussian(new Float32Array(N * H), 2);
+  const a = a0.slice(), c = new Float32Array(N * H), tc = new Float32Array(N * H);
+  const h = new Float32Array(N * H);
+  lstmGatesForward(a, cPrev, c, tc, h, N, H);
+  const sig = (x: number) => 1 / (1 + Math.exp(-x));
+  for (let n = 0; n < N; n++) {
+    for (let j = 0; j < H; j++) {
+      const r = n * G;
+      const f = sig(a0[r + j]), g = Math.tanh(a0[r + H + j]);
+      const i = sig(a0[r + 2 * H + j]), o = sig(a0[r + 3 * H + j]);
+      const cn = f * cPrev[n * H + j] + g * i;
+      assertClose(c[n * H + j], cn, { rtol: 1e-6, atol: 1e-7 });
+      assertClose(h[n * H + j], o * Math.tanh(cn), { rtol: 1e-6, atol: 1e-7 });
+    }
+  }
+  const dh = rng.fillGaussian(new Float32Array(N * H), 1);
+  const dc = rng.fillGaussian(new Float32Array(N * H), 1);
+  const da = new Float32Array(N * G);
+  const dcIn = dc.slice();
+  lstmGatesBackward(a, cPrev, tc, dh, dc, da, N, H);
+  for (let k = 0; k < N * H; k++) {
+    const n = Math.floor(k / H), j = k % H, r = n * G;
+    const f = a[r + j], o = a[r + 3 * H + j], t = tc[k];
+    const ds = dcIn[k] + dh[k] * o * (1 - t * t);
+    assertClose(dc[k], ds * f, { rtol: 1e-6, atol: 1e-7 });
+  }
+  for (const x of [-30, -3, -0.04, 0, 0.01, 0.7, 5, 40]) {
+    assertClose(sigmoid(x), sig(x), { atol: 1e-9 });
+    assertClose(tanh(x), Math.tanh(x), { atol: 1e-9 });
+  }
+});
+
+Deno.test("tiled transpose", () => {
+  const rows = 37, cols = 70;
+  const a = new Float32Array(rows * cols).map((_, k) => k);
+  const out = new Float32Array(rows * cols);
+  transpose(a, rows, cols, out);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) assert.equal(out[j * rows + i], a[i * cols + j]);
+  }
+});
+
+Deno.test("same seed, same training steps: bit-identical parameters (worker path on)", () => {
+  const train = () => {
+    const model = new Rnnlm({ vocabSize: V, wordvecSize: 12, hiddenSize: 12 }, new Rng(3));
+    const sgd = new SGD(1);
+    const rng = new Rng(4);
+    const N = 6, T = 7, rows = N * T;
+    const xs = new Int32Array(rows), ts = new Int32Array(rows);
+    const losses: number[] = [];
+    for (let step = 0; step < 3; step++) {
+      for (let r = 0; r < rows; r++) [xs[r], ts[r]] = [rng.int(V), rng.int(V)];
+      losses.push(model.forward(xs, ts, N, T, true));
+      model.backward();
+      clipGrads(model.params, 0.25);
+      sgd.update(model.params);
+    }
+    return { losses, params: model.params.map((p) => p.value.slice()) };
+  };
+  const a = train(), b = train();
+  assert.deepEqual(a.losses, b.losses);
+  a.params.forEach((p, i) => assert.deepEqual(p, b.params[i]));
+  shutdownWorker();
+});
