@@ -11,7 +11,7 @@ import { UserError } from "../core/errors.ts";
 import { Rng } from "../core/random.ts";
 import { loadCheckpoint, restoreParams } from "../runner/checkpoint.ts";
 import { generateWords, wordsToText } from "../runner/generate.ts";
-import { readRunRecord } from "../runner/record.ts";
+import { checkpointDir, readRunRecord } from "../runner/record.ts";
 import { loadExperiment } from "../runner/registry.ts";
 import { prepareData } from "../runner/run.ts";
 import { parseCliArgs, runCli } from "./main.ts";
@@ -61,7 +61,7 @@ export async function main(args: string[], print = (s: string) => console.log(s)
     dataDir: values["data-dir"],
     corpus: record.data?.text_corpus,
   });
-  const ckptPath = `${dir}/checkpoints/${values.best ? "best" : "last"}.ckpt`;
+  const ckptPath = `${checkpointDir(dir, record)}/${values.best ? "best" : "last"}.ckpt`;
   try {
     await Deno.stat(ckptPath);
   } catch {

@@ -5,7 +5,8 @@
  *   so a reader never sees half of it.
  * - `metrics.jsonl`: one JSON object per report, appended and flushed line by line; a reader skips
  *   a torn last line (a run killed mid-write) instead of failing.
- * - `curve.svg`, `diff.patch` (when the tree was dirty) and `checkpoints/` (git-ignored).
+ * - `curve.svg`, `diff.patch` (when the tree was dirty) and `checkpoints/` (git-ignored; or the
+ *   folder named by `checkpoint_dir`).
  *
  * A run's status moves `running` → `completed` | `failed` | `interrupted` | `diverged`. A run whose
  * file still says `running` but whose process is gone (killed with SIGKILL, machine lost) reads as
@@ -66,6 +67,11 @@ export interface RunRecord {
   seed: number;
   hyperparameters: Hyperparameters;
   overrides: Record<string, number | boolean>;
+  /**
+   * Where this run's checkpoints live when not in `checkpoints/` beside the record (set from
+   * `RNNLAB_CHECKPOINT_DIR`, for long runs whose checkpoints must outlive the work tree).
+   */
+  checkpoint_dir?: string;
   /** For a resumed run: the resumes so far, each with when and from which iteration. */
   resumes: { at: string; from_iteration: number; pid: number }[];
   started_at: string;
@@ -295,4 +301,17 @@ function processAlive(pid: number): boolean | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The folder holding a run's checkpoints: `checkpoint_dir` when the record names one, else
+ * `checkpoints/` inside the run directory.
+ *
+ * @example
+ * ```ts ignore
+ * const last = `${checkpointDir(dir, record)}/last.ckpt`;
+ * ```
+ */
+export function checkpointDir(dir: string, record: Pick<RunRecord, "checkpoint_dir">): string {
+  return record.checkpoint_dir ?? `${dir}/checkpoints`;
 }

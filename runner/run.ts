@@ -20,6 +20,7 @@ import { collectEnvironment, gitDiff } from "./environment.ts";
 import type { Experiment, Hyperparameters, TrainPlan } from "./experiment.ts";
 import { Progress } from "./progress.ts";
 import {
+  checkpointDir,
   createRunDir,
   type MetricLine,
   MetricsWriter,
@@ -243,7 +244,7 @@ export async function runExperiment(
   if (resumeDir) {
     dir = resumeDir;
     record = await readRunRecord(dir);
-    const ckptPath = `${dir}/checkpoints/last.ckpt`;
+    const ckptPath = `${checkpointDir(dir, record)}/last.ckpt`;
     const ckpt = await loadCheckpoint(ckptPath);
     restoreParams(model.params, ckpt, ckptPath);
     const state = [...ckpt.tensors.values()].filter((t) => t.name.startsWith("state."));
@@ -294,7 +295,10 @@ export async function runExperiment(
       summary: emptySummary(),
       reference: referenceVerdict(exp, emptySummary()),
     };
+    const outside = envOr("RNNLAB_CHECKPOINT_DIR");
+    if (outside) record.checkpoint_dir = `${outside}/${exp.name}/${created.runId}`;
   }
+  const ckptDir = checkpointDir(dir, record);
   if (environment.git.dirty) {
     const diff = await gitDiff();
     if (diff) await writeFileAtomic(`${dir}/diff.patch`, diff);
@@ -315,7 +319,7 @@ export async function runExperiment(
     lines.push(line);
   };
   const saveLast = async () => {
-    await Deno.mkdir(`${dir}/checkpoints`, { recursive: true });
+    await Deno.mkdir(ckptDir, { recursive: true });
     const pos: RunPosition = {
       trainer: trainer.getState(),
       rng: rng.getState(),
@@ -330,7 +334,7 @@ export async function runExperiment(
       data,
     }));
     await saveCheckpoint(
-      `${dir}/checkpoints/last.ckpt`,
+      `${ckptDir}/last.ckpt`,
       [...paramTensors(model.params), ...state],
       pos as unknown as Record<string, unknown>,
     );
@@ -424,8 +428,8 @@ export async function runExperiment(
         if (bestValid === null || valid < bestValid) {
           bestValid = valid;
           summary.best_valid_ppl = line.valid_ppl;
-          await Deno.mkdir(`${dir}/checkpoints`, { recursive: true });
-          await saveCheckpoint(`${dir}/checkpoints/best.ckpt`, paramTensors(model.params), {
+          await Deno.mkdir(ckptDir, { recursive: true });
+          await saveCheckpoint(`${ckptDir}/best.ckpt`, paramTensors(model.params), {
             epoch: report.epoch,
             valid_ppl: valid,
           });
@@ -446,7 +450,7 @@ export async function runExperiment(
       say(`test perplexity (final parameters): ${summary.test_ppl.toFixed(2)}`);
       if (plan.validEachEpoch && bestValid !== null) {
         const finalValues = model.params.map((p) => p.value.slice());
-        const best = await loadCheckpoint(`${dir}/checkpoints/best.ckpt`);
+        const best = await loadCheckpoint(`${ckptDir}/best.ckpt`);
         restoreParams(model.params, best);
         summary.test_ppl_best = scoreCorpus(model, data.test);
         model.params.forEach((p, i) => p.value.set(finalValues[i]));
@@ -491,6 +495,14 @@ export async function runExperiment(
     ? (signal === "SIGTERM" ? 143 : 130)
     : 3;
   return { dir, status, exitCode, record };
+}
+
+function envOr(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readMetricLines(dir: string): Promise<MetricLine[]> {

@@ -223,3 +223,24 @@ Deno.test("checkpoints round-trip and a damaged one is refused", async () => {
   await assert.rejects(loadCheckpoint(`${dir}/c.ckpt`), /damaged/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("RNNLAB_CHECKPOINT_DIR keeps checkpoints outside the run directory, and resume finds them", async () => {
+  const corpus = await writeSyntheticCorpus({ train: 3000, valid: 400, test: 400 });
+  const out = await Deno.makeTempDir();
+  const outside = await Deno.makeTempDir();
+  Deno.env.set("RNNLAB_CHECKPOINT_DIR", outside);
+  try {
+    const hp = { corpus_size: "3000", max_epoch: "3" };
+    const first = await run("ch05_simple_rnnlm", hp, { out, corpus, stopAfterIters: 70 });
+    const rec = await readRunRecord(first.dir);
+    assert.equal(rec.checkpoint_dir, `${outside}/ch05_simple_rnnlm/${rec.run_id}`);
+    await Deno.stat(`${rec.checkpoint_dir}/last.ckpt`);
+    await assert.rejects(Deno.stat(`${first.dir}/checkpoints`));
+    const resumed = await run("ch05_simple_rnnlm", hp, { out, corpus, resume: first.dir });
+    assert.equal(resumed.status, "completed");
+    assert.equal(resumed.record.summary.epochs_completed, 3);
+  } finally {
+    Deno.env.delete("RNNLAB_CHECKPOINT_DIR");
+    for (const d of [out, outside, corpus]) await Deno.remove(d, { recursive: true });
+  }
+});
