@@ -81,7 +81,7 @@ export interface TrainBenchResult {
 export function matmulFlopsPerIter(model: LanguageModel, R: number): number {
   const six = (d: number, w: number) => 6 * R * d * w;
   if (model instanceof SimpleRnnlm) {
-    const { D, H } = model.rnn;
+    const D = model.rnn.inputSize, H = model.rnn.hiddenSize;
     return six(D, H) + six(H, H) + six(H, model.V);
   }
   if (model instanceof Rnnlm) {

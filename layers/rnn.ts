@@ -97,10 +97,10 @@ export class TimeRNN {
   readonly Wh: Param;
   /** Bias `(H)`. */
   readonly b: Param;
-  /** Input width. */
-  readonly D: number;
-  /** Hidden width. */
-  readonly H: number;
+  /** Input width `D`. */
+  readonly inputSize: number;
+  /** Hidden width `H`. */
+  readonly hiddenSize: number;
   /** Whether the hidden state is carried across forward calls. */
   readonly stateful: boolean;
   /** The gradient with respect to the initial hidden state of the last backward, `(N, H)`. */
@@ -117,8 +117,8 @@ export class TimeRNN {
 
   constructor(name: string, D: number, H: number, rng: Rng, options: TimeRNNOptions = {}) {
     this.name = name;
-    this.D = D;
-    this.H = H;
+    this.inputSize = D;
+    this.hiddenSize = H;
     this.stateful = options.stateful ?? true;
     this.Wx = new Param(`${name}.Wx`, [D, H]);
     this.Wh = new Param(`${name}.Wh`, [H, H]);
@@ -130,7 +130,7 @@ export class TimeRNN {
 
   #ensure(N: number, T: number): void {
     if (this.#N === N && this.#T === T) return;
-    const { D, H } = this;
+    const D = this.inputSize, H = this.hiddenSize;
     this.#hs = new Float32Array((T + 1) * N * H);
     this.#dts = new Float32Array(T * N * H);
     this.#dxs = new Float32Array(T * N * D);
@@ -147,7 +147,7 @@ export class TimeRNN {
   forward(x: Float32Array, N: number, T: number): Float32Array {
     this.#ensure(N, T);
     const phase = enterPhase(Phase.recurrent);
-    const { D, H } = this;
+    const D = this.inputSize, H = this.hiddenSize;
     const hs = this.#hs;
     const NH = N * H;
     if (this.stateful && this.#h && this.#h.length === NH) hs.set(this.#h);
@@ -188,7 +188,7 @@ export class TimeRNN {
    * `b.grad` and {@linkcode TimeRNN.dh}; returns `dxs` (T*N, D), reused.
    */
   backward(dhs: Float32Array): Float32Array {
-    const N = this.#N, T = this.#T, { D, H } = this;
+    const N = this.#N, T = this.#T, D = this.inputSize, H = this.hiddenSize;
     const NH = N * H;
     const phase = enterPhase(Phase.recurrent);
     const hs = this.#hs, dts = this.#dts, dhNext = this.dh;
@@ -220,13 +220,13 @@ export class TimeRNN {
     this.#h = null;
   }
 
-  /** A copy of the carried hidden state `(N, H)`, or null if there is none. */
-  getState(): Float32Array | null {
-    return this.#h ? this.#h.slice() : null;
+  /** `[h]`, a copy of the carried hidden state `(N, H)`, or `[]` if there is none. */
+  getState(): Float32Array[] {
+    return this.#h ? [this.#h.slice()] : [];
   }
 
-  /** Sets the carried hidden state (copied); null forgets it. */
-  setState(h: Float32Array | null): void {
-    this.#h = h ? h.slice() : null;
+  /** Sets the carried hidden state from `[h]` (copied); `[]` forgets it. */
+  setState(state: Float32Array[]): void {
+    this.#h = state.length > 0 ? state[0].slice() : null;
   }
 }

@@ -14,6 +14,7 @@
  */
 
 export type * from "./model.ts";
+export * from "./single_layer_lm.ts";
 export * from "./simple_rnnlm.ts";
 export * from "./rnnlm.ts";
 export * from "./gru_rnnlm.ts";

@@ -188,7 +188,7 @@ Deno.test("TimeRNN gradients: weights, bias summed over the batch, inputs", () =
   const x = new Param("x", [T * N, D], gaussian(T * N * D, rng));
   const w = weights(T * N * H, rng);
   const run = () => {
-    rnn.setState(h0);
+    rnn.setState([h0]);
     return rnn.forward(x.value, N, T);
   };
   run();
@@ -243,13 +243,13 @@ Deno.test("TimeRNN stateful: two calls of T steps equal one call of 2T; resetSta
   const second = split.forward(x.subarray(T * N * D), N, T).slice();
   assertClose(first, hsWhole.subarray(0, T * N * H), { rtol: 1e-5, atol: 1e-6 });
   assertClose(second, hsWhole.subarray(T * N * H), { rtol: 1e-5, atol: 1e-6 });
-  assertClose(split.getState()!, hsWhole.subarray((2 * T - 1) * N * H), { atol: 1e-6 });
+  assertClose(split.getState()[0], hsWhole.subarray((2 * T - 1) * N * H), { atol: 1e-6 });
   // After resetState the next call starts from zeros, like a fresh layer.
   split.resetState();
-  assert.equal(split.getState(), null);
+  assert.deepEqual(split.getState(), []);
   assertClose(split.forward(x.subarray(0, T * N * D), N, T), first, { rtol: 0, atol: 0 });
   // setState / getState round trip (copies).
-  const saved = split.getState()!;
+  const saved = split.getState();
   const again = split.forward(x.subarray(T * N * D), N, T).slice();
   split.setState(saved);
   assertClose(split.forward(x.subarray(T * N * D), N, T), again, { rtol: 0, atol: 0 });
@@ -257,7 +257,7 @@ Deno.test("TimeRNN stateful: two calls of T steps equal one call of 2T; resetSta
   const fresh = makeRnn(false);
   fresh.forward(x.subarray(0, T * N * D), N, T);
   assertClose(fresh.forward(x.subarray(0, T * N * D), N, T), first, { rtol: 0, atol: 0 });
-  assert.equal(fresh.getState(), null);
+  assert.deepEqual(fresh.getState(), []);
 });
 
 Deno.test("TimeRNN initialisation scales: Wx ~ 1/sqrt(D), Wh ~ 1/sqrt(H), b = 0", () => {
