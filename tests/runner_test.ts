@@ -80,6 +80,10 @@ Deno.test({
     assert.ok(env.openblas.config.startsWith("OpenBLAS"));
     assert.ok(env.openblas.threads >= 1 && env.openblas.core !== "");
     assert.ok("commit" in env.git && "dirty" in env.git);
+    // A dirty tree leaves its diff beside the record; a clean one leaves none.
+    const patch = await Deno.readTextFile(`${res.dir}/diff.patch`).catch(() => null);
+    if (env.git.dirty) assert.match(patch ?? "", /^diff --git /m);
+    else assert.equal(patch, null);
     assert.ok(Date.parse(rec.finished_at!) >= Date.parse(rec.started_at));
     const svg = await Deno.readTextFile(`${res.dir}/curve.svg`);
     assert.ok(svg.startsWith("<svg") || svg.startsWith("<?xml"));
