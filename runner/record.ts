@@ -73,7 +73,7 @@ export interface RunRecord {
    */
   checkpoint_dir?: string;
   /** For a resumed run: the resumes so far, each with when and from which iteration. */
-  resumes: { at: string; from_iteration: number; pid: number }[];
+  resumes: { at: string; from_iteration: number; pid: number; environment?: Environment }[];
   started_at: string;
   finished_at: string | null;
   data: {

@@ -57,10 +57,18 @@ export function compareRuns(
   rerunLines: MetricLine[],
   options: { rtol?: number; epochs?: number } = {},
 ): ReproduceVerdict {
-  const a = fingerprint(original.environment), b = fingerprint(rerun.environment);
-  const fingerprintDiffs = Object.keys(a).filter((k) => a[k] !== b[k]).map((k) =>
-    `${k}: ${a[k]} -> ${b[k]}`
-  );
+  // A resumed run may have continued in another environment: every part must match.
+  const b = fingerprint(rerun.environment);
+  const parts = [
+    original.environment,
+    ...(original.resumes ?? []).flatMap((r) => r.environment ? [r.environment] : []),
+  ];
+  const fingerprintDiffs = [
+    ...new Set(parts.flatMap((env) => {
+      const a = fingerprint(env);
+      return Object.keys(a).filter((k) => a[k] !== b[k]).map((k) => `${k}: ${a[k]} -> ${b[k]}`);
+    })),
+  ];
   const mode = fingerprintDiffs.length === 0 ? "bit-identical" : "tolerance";
   const rtol = mode === "bit-identical" ? 0 : options.rtol ?? DEFAULT_RTOL;
   const upTo = options.epochs ?? Infinity;

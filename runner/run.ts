@@ -264,12 +264,13 @@ export async function runExperiment(
     record.finished_at = null;
     record.pid = Deno.pid;
     record.hostname = Deno.hostname();
+    // The record keeps the environment the run started in; each resume notes its own.
     record.resumes = [...(record.resumes ?? []), {
       at: nowIso(),
       from_iteration: position.trainer.totalIters,
       pid: Deno.pid,
+      environment,
     }];
-    record.environment = environment;
     record.heartbeat_at = nowIso();
   } else {
     const created = await createRunDir(opts.outDir, exp.name);
@@ -301,7 +302,8 @@ export async function runExperiment(
   const ckptDir = checkpointDir(dir, record);
   if (environment.git.dirty) {
     const diff = await gitDiff();
-    if (diff) await writeFileAtomic(`${dir}/diff.patch`, diff);
+    const name = resumeDir ? `diff.resume-${record.resumes.length}.patch` : "diff.patch";
+    if (diff) await writeFileAtomic(`${dir}/${name}`, diff);
   }
   await writeRunRecord(dir, record);
 

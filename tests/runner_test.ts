@@ -153,6 +153,7 @@ Deno.test("interrupted mid-epoch and resumed, BetterRnnlm completes the same cur
   assert.equal(rb.summary.test_ppl_best, ra.summary.test_ppl_best);
   assert.equal(rb.resumes.length, 1);
   assert.equal(rb.resumes[0].from_iteration, 201);
+  assert.equal(rb.resumes[0].environment?.code_sha256, rb.environment.code_sha256);
   assert.ok(ra.summary.best_valid_ppl !== null && ra.summary.test_ppl !== null);
   await Deno.remove(out, { recursive: true });
   await Deno.remove(corpus, { recursive: true });
