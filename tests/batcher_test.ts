@@ -36,7 +36,7 @@ Deno.test("restartEachEpoch sends every stream back to its start", () => {
 });
 
 Deno.test("no-wrap batching pads exactly the positions past each segment and masks their targets", () => {
-  const corpus = range(24); // 23 inputs, N = 2 -> segments [0, 11) and [11, 23)
+  const corpus = range(24); // 23 inputs, N = 2 -> balanced segments [0, 12) and [12, 23)
   const b = new Batcher(corpus.subarray(0, 23), corpus.subarray(1), 2, 5, { wrap: false });
   assert.equal(b.itersPerEpoch, 3); // ceil(12 / 5)
   assert.equal(b.tokensPerEpoch, 23);
@@ -57,9 +57,10 @@ Deno.test("no-wrap batching pads exactly the positions past each segment and mas
   // every input position appears exactly once; 2 streams x 15 slots - 23 real = 7 padded
   assert.deepEqual(seen.sort((a, c) => a - c), Array.from(range(23)));
   assert.equal(padded, 7);
-  // last batch holds steps 10..14; stream 0's segment has 11 tokens, so steps 11..14 are padding
-  assert.deepEqual(Array.from(b.t.filter((_, r) => r % 2 === 0)), [11, -1, -1, -1, -1]);
-  assert.deepEqual(Array.from(b.t.filter((_, r) => r % 2 === 1)), [22, 23, -1, -1, -1]);
+  // the last batch holds steps 10..14: stream 0 (12 tokens) is real at steps 10 and 11, stream 1
+  // (11 tokens) at step 10 only
+  assert.deepEqual(Array.from(b.t.filter((_, r) => r % 2 === 0)), [11, 12, -1, -1, -1]);
+  assert.deepEqual(Array.from(b.t.filter((_, r) => r % 2 === 1)), [23, -1, -1, -1, -1]);
 });
 
 Deno.test("batcher state round-trips", () => {
@@ -72,4 +73,26 @@ Deno.test("batcher state round-trips", () => {
   a.next();
   b.next();
   assert.deepEqual(Array.from(b.x), Array.from(a.x));
+});
+
+Deno.test("no-wrap segments differ by at most one token, so the last batch is nearly full", () => {
+  // PTB's training inputs with the chapter 6 batch: 929,588 tokens, N = 20, T = 35.
+  const L = 929588, N = 20, T = 35;
+  const corpus = range(L + 1);
+  const b = new Batcher(corpus.subarray(0, L), corpus.subarray(1), N, T, { wrap: false });
+  assert.equal(b.itersPerEpoch, 1328); // ceil(46,480 / 35)
+  const real = new Array(N).fill(0);
+  let lastBatchReal = 0;
+  b.startEpoch();
+  for (let k = 0; k < b.itersPerEpoch; k++) {
+    b.next();
+    for (let r = 0; r < N * T; r++) {
+      if (b.t[r] === -1) continue;
+      real[r % N]++;
+      if (k === b.itersPerEpoch - 1) lastBatchReal++;
+    }
+  }
+  assert.equal(real.reduce((a, c) => a + c, 0), L);
+  assert.ok(real.every((n) => n === 46479 || n === 46480));
+  assert.equal(lastBatchReal, 8 * 35 + 12 * 34); // 8 segments of 46,480 tokens, 12 of 46,479
 });

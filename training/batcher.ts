@@ -8,9 +8,11 @@
  *   advances by `T` per batch and is never reset, and indices wrap modulo `L`, so the last stream
  *   runs from the end of the corpus into its start.
  *   With `restartEachEpoch` the counter goes back to 0 at each epoch instead.
- * - **no-wrap**: the corpus is cut into `N` segments (the last takes the remainder); each epoch
- *   every stream reads its own segment from its start, and positions past a segment's end are
- *   padded with target `-1` (ignored by the loss), so text never runs into unrelated text.
+ * - **no-wrap**: the corpus is cut into `N` segments whose lengths differ by at most one token;
+ *   each epoch every stream reads its own segment from its start, and positions past a segment's
+ *   end are padded with target `-1` (ignored by the loss), so text never runs into unrelated
+ *   text. Balanced segments keep the last batch of an epoch nearly full: a last batch of a few
+ *   real tokens would still make a full-size SGD step (the loss is a mean over counted rows).
  *
  * @module
  */
@@ -70,17 +72,23 @@ export class Batcher {
     this.#restartEachEpoch = options.restartEachEpoch ?? false;
     const size = xs.length;
     const jump = Math.floor(size / batchSize);
+    const extra = size - jump * batchSize; // no-wrap: the first `extra` segments get one more token
     this.#starts = new Int32Array(batchSize);
     this.#ends = new Int32Array(batchSize);
     for (let i = 0; i < batchSize; i++) {
-      this.#starts[i] = i * jump;
-      this.#ends[i] = i === batchSize - 1 ? size : (i + 1) * jump;
+      if (this.wrap) {
+        this.#starts[i] = i * jump;
+        this.#ends[i] = size;
+      } else {
+        this.#starts[i] = i * jump + Math.min(i, extra);
+        this.#ends[i] = this.#starts[i] + jump + (i < extra ? 1 : 0);
+      }
     }
     if (this.wrap) {
       this.itersPerEpoch = Math.floor(size / (batchSize * timeSize));
       this.tokensPerEpoch = this.itersPerEpoch * batchSize * timeSize;
     } else {
-      const longest = size - (batchSize - 1) * jump;
+      const longest = jump + (extra > 0 ? 1 : 0);
       this.itersPerEpoch = Math.ceil(longest / timeSize);
       this.tokensPerEpoch = size;
     }
