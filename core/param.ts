@@ -16,6 +16,11 @@
  * import { Param } from "./param.ts";
  * const w = new Param("rnn.Wx", [100, 100]);
  * console.assert(w.value.length === 10000 && w.grad.length === 10000);
+ * // Two parameters whose gradients are adjacent parts of one buffer (one sgemm fills both):
+ * const both = new Float32Array(2 * 6);
+ * const a = new Param("a", [2, 3], undefined, both.subarray(0, 6));
+ * const b = new Param("b", [2, 3], undefined, both.subarray(6));
+ * console.assert(a.grad.buffer === b.grad.buffer);
  * ```
  */
 export class Param {
@@ -28,15 +33,22 @@ export class Param {
   /** The tensor's shape, e.g. `[D, 4 * H]`. */
   readonly shape: readonly number[];
 
-  constructor(name: string, shape: readonly number[], value?: Float32Array) {
+  /**
+   * `value` and `grad` default to new zeroed buffers; when given they are used as they are (not
+   * copied) and must have the shape's size.
+   */
+  constructor(name: string, shape: readonly number[], value?: Float32Array, grad?: Float32Array) {
     const size = shape.reduce((a, b) => a * b, 1);
     if (value && value.length !== size) {
       throw new Error(`${name}: value has ${value.length} elements, shape needs ${size}`);
     }
+    if (grad && grad.length !== size) {
+      throw new Error(`${name}: grad has ${grad.length} elements, shape needs ${size}`);
+    }
     this.name = name;
     this.shape = [...shape];
     this.value = value ?? new Float32Array(size);
-    this.grad = new Float32Array(size);
+    this.grad = grad ?? new Float32Array(size);
   }
 
   /** Number of elements. */

@@ -58,24 +58,27 @@ export interface TokenSpans {
 
 /**
  * Finds the tokens of UTF-8 `bytes` (same rule as {@linkcode tokenize}) as byte spans. The
- * bytes are assumed to be valid UTF-8.
+ * bytes are assumed to be valid UTF-8. With `maxTokens`, scanning stops after that many tokens
+ * (the spans are then those of the text's first `maxTokens` tokens).
  *
  * @example
  * ```ts
  * import { scanTokens } from "./tokenize.ts";
  * const s = scanTokens(new TextEncoder().encode("ab c\n"));
  * console.assert(s.count === 3 && s.starts[1] === 3 && s.ends[1] === 4 && s.starts[2] === -1);
+ * console.assert(scanTokens(new TextEncoder().encode("ab c\n"), 2).count === 2);
  * ```
  */
-export function scanTokens(bytes: Uint8Array): TokenSpans {
+export function scanTokens(bytes: Uint8Array, maxTokens = Infinity): TokenSpans {
   const n = bytes.length;
   // A token needs at least one byte plus one separator, so n/2 + 1 bounds the count.
-  let starts = new Int32Array((n >> 1) + 2);
-  let ends = new Int32Array((n >> 1) + 2);
+  const cap = Math.max(0, Math.min((n >> 1) + 2, maxTokens));
+  let starts = new Int32Array(cap);
+  let ends = new Int32Array(cap);
   let count = 0;
   let start = -1;
   let i = n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  while (i < n) {
+  while (i < n && count < cap) {
     const c = bytes[i];
     const cls = BYTE_CLASS[c];
     const w = cls === 0 ? 0 : cls === 1 ? 1 : wideSpace(bytes, i, c);
@@ -88,6 +91,7 @@ export function scanTokens(bytes: Uint8Array): TokenSpans {
       starts[count] = start;
       ends[count++] = i;
       start = -1;
+      if (count === cap) break;
     }
     if (c === 10) {
       starts[count] = -1;
@@ -95,7 +99,7 @@ export function scanTokens(bytes: Uint8Array): TokenSpans {
     }
     i += w;
   }
-  if (start >= 0) {
+  if (start >= 0 && count < cap) {
     starts[count] = start;
     ends[count++] = n;
   }

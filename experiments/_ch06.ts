@@ -41,6 +41,13 @@ export function ch06Hyperparameters(
       max: 1e6,
       help: "report training perplexity every this many iterations (0: per epoch only)",
     },
+    blas_threads: {
+      type: "int",
+      default: 0,
+      min: 0,
+      max: 256,
+      help: "OpenBLAS threads (0: the library's default, all cores)",
+    },
     wrap: {
       type: "boolean",
       default: true,
@@ -74,5 +81,6 @@ export function ch06Plan(
     testAtEnd: true,
     wrap: hp.wrap as boolean,
     restartEachEpoch: options.restartEachEpoch ?? false,
+    blasThreads: hp.blas_threads as number,
   };
 }

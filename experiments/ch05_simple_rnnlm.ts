@@ -27,6 +27,13 @@ export default defineExperiment({
       help: "SGD learning rate",
     },
     max_epoch: { type: "int", default: 100, min: 1, max: 100000, help: "epochs to train" },
+    blas_threads: {
+      type: "int",
+      default: 1,
+      min: 0,
+      max: 256,
+      help: "OpenBLAS threads (0: the library's default); one is fastest for these tiny products",
+    },
     corpus_size: {
       type: "int",
       default: 1000,
@@ -55,5 +62,6 @@ export default defineExperiment({
     testAtEnd: false,
     wrap: true,
     restartEachEpoch: false,
+    blasThreads: hp.blas_threads as number,
   }),
 });

@@ -65,6 +65,10 @@ const SYMBOLS = {
     parameters: ["i32", "i32", "i32", "f32", "buffer", "i32", "buffer", "i32", "buffer", "i32"],
     result: "void",
   },
+  cblas_somatcopy: {
+    parameters: ["i32", "i32", "i32", "i32", "f32", "buffer", "i32", "buffer", "i32"],
+    result: "void",
+  },
   cblas_saxpy: { parameters: ["i32", "f32", "buffer", "i32", "buffer", "i32"], result: "void" },
   cblas_sscal: { parameters: ["i32", "f32", "buffer", "i32"], result: "void" },
   cblas_sdot: { parameters: ["i32", "buffer", "i32", "buffer", "i32"], result: "f32" },
@@ -356,6 +360,46 @@ export function sger(
   lda: number,
 ): void {
   (lib ?? load()).symbols.cblas_sger(CblasRowMajor, m, n, alpha, x, incx, y, incy, a, lda);
+}
+
+/**
+ * `B = alpha * op(A)` for `A` a `(rows, cols)` block, row-major, with row strides `lda` and `ldb`
+ * (OpenBLAS's `somatcopy` extension); with `trans`, `B` is `A^T`, `(cols, rows)`. Copies a
+ * matrix into columns of a wider one, or transposes it.
+ *
+ * @example
+ * ```ts
+ * import { somatcopy } from "./blas.ts";
+ * const wide = new Float32Array(6); // (2, 3)
+ * somatcopy(false, 2, 2, 1, new Float32Array([1, 2, 3, 4]), 2, wide, 3); // into columns 0..1
+ * console.assert(wide.join() === "1,2,0,3,4,0");
+ * const t = new Float32Array(6);
+ * somatcopy(true, 2, 3, 1, new Float32Array([1, 2, 3, 4, 5, 6]), 3, t, 2); // (3, 2)
+ * console.assert(t.join() === "1,4,2,5,3,6");
+ * ```
+ */
+export function somatcopy(
+  trans: boolean,
+  rows: number,
+  cols: number,
+  alpha: number,
+  a: Float32Array,
+  lda: number,
+  b: Float32Array,
+  ldb: number,
+): void {
+  if (rows === 0 || cols === 0) return;
+  (lib ?? load()).symbols.cblas_somatcopy(
+    CblasRowMajor,
+    trans ? CblasTrans : CblasNoTrans,
+    rows,
+    cols,
+    alpha,
+    a,
+    lda,
+    b,
+    ldb,
+  );
 }
 
 /**

@@ -35,6 +35,31 @@ const POW2 = (() => {
 })();
 
 /**
+ * The pieces of {@linkcode expNonPositive}, for kernels that write the exponential out inside
+ * their own loops (the softmax): with `z = x * SCALE` in `[MIN_Z, 0]`, `idx = (z - MIN_Z + 0.5) | 0`
+ * and `u = z - MIN_Z - idx` (in `[-0.5, 0.5)`),
+ * `exp(x) = POW2[idx] * (1 + u * (C1 + u * (C2 + u * C3)))`. Working on `z` directly lets a
+ * softmax keep its running maximum in the scaled domain and skip a multiplication per element.
+ *
+ * @example
+ * ```ts
+ * import { EXP16 } from "./fast_exp.ts";
+ * const z = -1 * EXP16.SCALE;
+ * const idx = (z - EXP16.MIN_Z + 0.5) | 0, u = z - EXP16.MIN_Z - idx;
+ * const e = EXP16.POW2[idx] * (1 + u * (EXP16.C1 + u * (EXP16.C2 + u * EXP16.C3)));
+ * console.assert(Math.abs(e - Math.exp(-1)) < 1e-9);
+ * ```
+ */
+export const EXP16 = {
+  SCALE,
+  MIN_Z,
+  C1,
+  C2,
+  C3,
+  POW2,
+} as const;
+
+/**
  * `exp(x)` for `x <= 0` (the caller guarantees it; positive arguments are not supported), with a
  * relative error below 2e-9 before rounding to float32, exactly 1 at 0 and exactly 0 for
  * `x < -103.9`.

@@ -5,10 +5,13 @@
  *
  * Data is shared, not copied: the kernels' buffers live on `SharedArrayBuffer`s
  * ({@linkcode sharedFloat32}), registered with the worker once per buffer ("slots"). A call posts
- * its arguments into a shared control block, wakes the worker with `Atomics.notify`, runs its
- * own rows, and blocks in `Atomics.wait` until the worker is done (a round trip costs about
- * 15 µs). The row partition is fixed by the shape and the partial results are combined in a
- * fixed order, so results are bit-identical from run to run.
+ * its arguments into a shared control block, wakes the worker with `Atomics.notify`, and then
+ * both threads take chunks of rows from a shared counter (`Atomics.add`) until none are left;
+ * the main thread finally blocks in `Atomics.wait` until the worker has finished its last chunk
+ * (a round trip costs about 15 µs). Taking chunks rather than a fixed half means a worker that
+ * wakes late, or a core that is busy with something else, costs nothing but its share. Each row
+ * is computed the same way whoever takes it, and per-row results are combined in row order, so
+ * results are bit-identical from run to run and equal to the single-threaded ones.
  *
  * The worker closes itself after {@linkcode IDLE_MS} without work (so that a finished program
  * can exit) and is started again on the next call. Set `RNNLAB_WORKERS=0` to keep everything on
@@ -32,6 +35,8 @@ export const CTL = {
   kind: 3,
   /** First of the integer arguments. */
   args: 4,
+  /** Next row to hand out (the shared chunk counter). */
+  next: 15,
   /** Slot versions start here (one per slot). */
   slotVersion: 16,
   /** Byte offset of the Float64 area (arguments and results). */
@@ -44,7 +49,10 @@ export const CTL = {
 export const TASK = { softmaxLoss: 1 } as const;
 
 /** Slots for shared buffers. */
-export const SLOT = { scores: 0, targets: 1 } as const;
+export const SLOT = { scores: 0, targets: 1, rowLoss: 2 } as const;
+
+/** Rows per chunk taken from the shared counter. */
+export const CHUNK_ROWS = 8;
 
 const CTL_BYTES = CTL.f64Byte + CTL.f64Len * 8;
 
@@ -182,18 +190,21 @@ export function setSlot(slot: number, buffer: SharedArrayBuffer): void {
 }
 
 let targetsShared: Int32Array<ArrayBufferLike> = new Int32Array(0);
+let rowLossShared: Float64Array<ArrayBufferLike> = new Float64Array(0);
 
 /**
- * Runs `main(r0, r1)` on rows `[0, split)` here while the worker runs the softmax loss on rows
- * `[split, rows)` of the shared `scores`; returns `[main's part, worker's part]` in that order.
- * The caller must have checked that `scores` is on a `SharedArrayBuffer`.
+ * Runs the softmax loss over rows `[0, rows)` of the shared `scores` on this thread and the
+ * worker together: both take {@linkcode CHUNK_ROWS}-row chunks from a shared counter, this thread
+ * through `main(r0, r1, rowLoss)`, which must write each row's loss to `rowLoss[r]`. Returns the
+ * sum of the row losses, added in row order. The caller must have checked that `scores` is on a
+ * `SharedArrayBuffer`.
  *
  * @example
  * ```ts ignore
- * const [a, b] = softmaxLossSplit(scores, ts, rows, V, -1, true, 1 / rows, split, rowFn);
+ * const sum = softmaxLossShared(scores, ts, rows, V, -1, true, 1 / rows, rowFn);
  * ```
  */
-export function softmaxLossSplit(
+export function softmaxLossShared(
   scores: Float32Array,
   ts: Int32Array,
   rows: number,
@@ -201,26 +212,35 @@ export function softmaxLossSplit(
   ignoreLabel: number,
   train: boolean,
   invCount: number,
-  split: number,
-  main: (r0: number, r1: number) => number,
-): [number, number] {
+  main: (r0: number, r1: number, rowLoss: Float64Array<ArrayBufferLike>) => void,
+): number {
   if (targetsShared.length < rows) {
-    targetsShared = new Int32Array(new SharedArrayBuffer(Math.max(rows, 1024) * 4));
+    const n = Math.max(rows, 1024);
+    targetsShared = new Int32Array(new SharedArrayBuffer(n * 4));
+    rowLossShared = new Float64Array(new SharedArrayBuffer(n * 8));
   }
   targetsShared.set(ts.subarray(0, rows));
   setSlot(SLOT.scores, scores.buffer as SharedArrayBuffer);
   setSlot(SLOT.targets, targetsShared.buffer as SharedArrayBuffer);
-  const { i, f } = claim([SLOT.scores, SLOT.targets]);
+  setSlot(SLOT.rowLoss, rowLossShared.buffer as SharedArrayBuffer);
+  const { i, f } = claim([SLOT.scores, SLOT.targets, SLOT.rowLoss]);
   i[CTL.kind] = TASK.softmaxLoss;
   i[CTL.args] = scores.byteOffset >> 2;
-  i[CTL.args + 1] = split;
-  i[CTL.args + 2] = rows;
-  i[CTL.args + 3] = V;
-  i[CTL.args + 4] = ignoreLabel;
-  i[CTL.args + 5] = train ? 1 : 0;
+  i[CTL.args + 1] = rows;
+  i[CTL.args + 2] = V;
+  i[CTL.args + 3] = ignoreLabel;
+  i[CTL.args + 4] = train ? 1 : 0;
   f[0] = invCount;
+  Atomics.store(i, CTL.next, 0);
   const gen = dispatch();
-  const mine = main(0, split);
+  const losses = rowLossShared;
+  for (;;) {
+    const r0 = Atomics.add(i, CTL.next, CHUNK_ROWS);
+    if (r0 >= rows) break;
+    main(r0, Math.min(r0 + CHUNK_ROWS, rows), losses);
+  }
   join(gen);
-  return [mine, f[1]];
+  let sum = 0;
+  for (let r = 0; r < rows; r++) sum += losses[r];
+  return sum;
 }

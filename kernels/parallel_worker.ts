@@ -5,7 +5,7 @@
  * @module
  */
 
-import { CTL, IDLE_MS, SLOT, TASK } from "./parallel.ts";
+import { CHUNK_ROWS, CTL, IDLE_MS, SLOT, TASK } from "./parallel.ts";
 import { softmaxLossRange } from "./softmax.ts";
 
 let ctlI: Int32Array<ArrayBufferLike> = new Int32Array(0);
@@ -55,6 +55,7 @@ async function slotsReady(needed: readonly number[]): Promise<void> {
 
 let scoresView: Float32Array<ArrayBufferLike> = new Float32Array(0);
 let targetsView: Int32Array<ArrayBufferLike> = new Int32Array(0);
+let lossView: Float64Array<ArrayBufferLike> = new Float64Array(0);
 
 async function loop(): Promise<void> {
   let gen = 0;
@@ -71,22 +72,22 @@ async function loop(): Promise<void> {
     gen = Atomics.load(ctlI, CTL.gen);
     const kind = ctlI[CTL.kind];
     if (kind === TASK.softmaxLoss) {
-      await slotsReady([SLOT.scores, SLOT.targets]);
-      const sb = slots[SLOT.scores]!, tb = slots[SLOT.targets]!;
+      await slotsReady([SLOT.scores, SLOT.targets, SLOT.rowLoss]);
+      const sb = slots[SLOT.scores]!, tb = slots[SLOT.targets]!, lb = slots[SLOT.rowLoss]!;
       if (scoresView.buffer !== sb) scoresView = new Float32Array(sb);
       if (targetsView.buffer !== tb) targetsView = new Int32Array(tb);
+      if (lossView.buffer !== lb) lossView = new Float64Array(lb);
       const a = CTL.args;
       const off = ctlI[a];
-      ctlF[1] = softmaxLossRange(
-        off === 0 ? scoresView : scoresView.subarray(off),
-        targetsView,
-        ctlI[a + 1],
-        ctlI[a + 2],
-        ctlI[a + 3],
-        ctlI[a + 4],
-        ctlI[a + 5] === 1,
-        ctlF[0],
-      );
+      const scores = off === 0 ? scoresView : scoresView.subarray(off);
+      const rows = ctlI[a + 1], V = ctlI[a + 2], ignore = ctlI[a + 3], train = ctlI[a + 4] === 1;
+      const invCount = ctlF[0];
+      for (;;) {
+        const r0 = Atomics.add(ctlI, CTL.next, CHUNK_ROWS);
+        if (r0 >= rows) break;
+        const r1 = Math.min(r0 + CHUNK_ROWS, rows);
+        softmaxLossRange(scores, targetsView, r0, r1, V, ignore, train, invCount, lossView);
+      }
     }
     Atomics.store(ctlI, CTL.state, 0);
     Atomics.store(ctlI, CTL.done, gen);

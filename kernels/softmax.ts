@@ -9,15 +9,18 @@
  *
  * The fast path ({@linkcode softmaxCrossEntropy}) reads each row once with a running maximum
  * (exponentials and their sum), makes one more pass in training to scale them into the gradient,
- * writes the gradient over the scores themselves, and uses {@linkcode expNonPositive} instead of
- * `Math.exp`: 7 million exponentials (700 rows of 10,000 scores) per training batch are the
- * single largest elementwise cost of the chapter 6 models.
+ * writes the gradient over the scores themselves, and computes the exponential of
+ * {@linkcode expNonPositive} written out in its loops (on scores pre-multiplied by
+ * `16 log2(e)`, so the running maximum needs no extra multiplication) instead of `Math.exp`:
+ * 7 million exponentials (700 rows of 10,000 scores) per training batch are the single largest
+ * elementwise cost of the chapter 6 models. Large batches are shared with a helper worker
+ * (`parallel.ts`), row chunk by row chunk.
  *
  * @module
  */
 
-import { expNonPositive } from "./fast_exp.ts";
-import { parallelEnabled, softmaxLossSplit } from "./parallel.ts";
+import { EXP16, expNonPositive } from "./fast_exp.ts";
+import { parallelEnabled, softmaxLossShared } from "./parallel.ts";
 
 /**
  * Number of rows whose target is not `ignoreLabel`; throws a `RangeError` on a target outside
@@ -47,7 +50,7 @@ export function countTargets(
 
 // Scratch for the segments of a row between changes of its running maximum (grown on demand).
 let segStart = new Int32Array(0); // first index of each segment
-let segMax = new Float64Array(0); // the running maximum the segment's exponentials are relative to
+let segMax = new Float64Array(0); // the running (scaled) maximum the segment is relative to
 
 /**
  * Fused softmax cross-entropy, in place. Returns the mean loss over the counted rows (0 if there
@@ -81,25 +84,25 @@ export function softmaxCrossEntropy(
 ): number {
   const count = countTargets(ts, rows, V, ignoreLabel);
   const invCount = count > 0 ? 1 / count : 0;
-  const rows0 = rows;
   if (
-    rows0 * V >= PARALLEL_MIN && rows0 >= 2 && scores.buffer instanceof SharedArrayBuffer &&
+    rows * V >= PARALLEL_MIN && rows >= 2 && scores.buffer instanceof SharedArrayBuffer &&
     parallelEnabled()
   ) {
-    // Fixed partition and a fixed order of the two partial sums: bit-identical every run.
-    const split = rows0 >> 1;
-    const [a, b] = softmaxLossSplit(
+    // Rows are shared out dynamically, but each row's loss lands in its own slot and the slots
+    // are added in row order: the same bits as the single-threaded path, every run.
+    const sum = softmaxLossShared(
       scores,
       ts,
-      rows0,
+      rows,
       V,
       ignoreLabel,
       train,
       invCount,
-      split,
-      (r0, r1) => softmaxLossRange(scores, ts, r0, r1, V, ignoreLabel, train, invCount),
+      (r0, r1, rowLoss) => {
+        softmaxLossRange(scores, ts, r0, r1, V, ignoreLabel, train, invCount, rowLoss);
+      },
     );
-    return (a + b) * invCount;
+    return sum * invCount;
   }
   return softmaxLossRange(scores, ts, 0, rows, V, ignoreLabel, train, invCount) * invCount;
 }
@@ -109,7 +112,9 @@ const PARALLEL_MIN = 1 << 18;
 
 /**
  * The rows `[r0, r1)` of {@linkcode softmaxCrossEntropy}: returns the sum (not the mean) of their
- * losses and, with `train`, overwrites them by their gradient scaled by `invCount`.
+ * losses, added in row order, and, with `train`, overwrites them by their gradient scaled by
+ * `invCount`. With `rowLoss`, each row's loss is also stored at `rowLoss[r]` (0 for an ignored
+ * row).
  *
  * @example
  * ```ts
@@ -128,6 +133,7 @@ export function softmaxLossRange(
   ignoreLabel: number,
   train: boolean,
   invCount: number,
+  rowLoss?: Float64Array<ArrayBufferLike>,
 ): number {
   if (train && segStart.length < V + 1) {
     segStart = new Int32Array(V + 1);
@@ -139,34 +145,58 @@ export function softmaxLossRange(
   for (let r = r0; r < r1; r++) {
     const off = r * V;
     const t = ts[r];
+    let loss = 0;
     if (t === ignoreLabel) {
       if (train) scores.fill(0, off, off + V);
     } else if (train) {
-      total += rowLossAndGradient(scores, off, off + V, off + t, invCount);
+      loss = rowLossAndGradient(scores, off, off + V, off + t, invCount);
     } else {
-      total += rowLoss(scores, off, off + V, off + t);
+      loss = rowLossOnly(scores, off, off + V, off + t);
     }
+    if (rowLoss !== undefined) rowLoss[r] = loss;
+    total += loss;
   }
   return total;
 }
 
+// The exponential of fast_exp.ts written out in the loops: everything below works on scaled
+// scores `z = x * SCALE` (exp(x - m) = 2^((z - mz) / 16)), so the running maximum `mz` is kept
+// in that domain and each element costs one multiplication less.
+const SCALE = EXP16.SCALE;
+const MIN_Z = EXP16.MIN_Z;
+const OFFSET = -EXP16.MIN_Z; // d + OFFSET >= 0 for d >= MIN_Z: `| 0` truncates towards the floor
+const C1 = EXP16.C1;
+const C2 = EXP16.C2;
+const C3 = EXP16.C3;
+const POW2 = EXP16.POW2;
+
 /** `-log softmax(scores[off..end))[target]`, one pass with a running maximum. */
-function rowLoss(scores: Float32Array, off: number, end: number, target: number): number {
+function rowLossOnly(scores: Float32Array, off: number, end: number, target: number): number {
   // Starting below every finite score keeps -Infinity scores at exp(-Infinity) = 0.
-  let max = -Number.MAX_VALUE;
+  let mz = -Number.MAX_VALUE;
   let sum = 0;
   for (let j = off; j < end; j++) {
-    const x = scores[j];
-    if (x > max) {
-      sum *= expNonPositive(max - x);
-      max = x;
+    const z = scores[j] * SCALE;
+    if (z > mz) {
+      const d = mz - z; // rescale the sum to the new maximum: 2^(d / 16)
+      let f = 0;
+      if (d >= MIN_Z) {
+        const idx = (d + OFFSET + 0.5) | 0, u = d + OFFSET - idx;
+        f = POW2[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
+      }
+      sum *= f;
+      mz = z;
     }
-    sum += expNonPositive(x - max);
+    const d = z - mz;
+    if (d >= MIN_Z) {
+      const idx = (d + OFFSET + 0.5) | 0, u = d + OFFSET - idx;
+      sum += POW2[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
+    }
   }
-  return Math.log(sum) + max - scores[target];
+  return Math.log(sum) + mz / SCALE - scores[target];
 }
 
-/** Like {@linkcode rowLoss}, and overwrites the row by `(p - onehot) * invCount`. */
+/** Like {@linkcode rowLossOnly}, and overwrites the row by `(p - onehot) * invCount`. */
 function rowLossAndGradient(
   scores: Float32Array,
   off: number,
@@ -175,33 +205,51 @@ function rowLossAndGradient(
   invCount: number,
 ): number {
   const xTarget = scores[target];
-  let max = -Number.MAX_VALUE;
+  let mz = -Number.MAX_VALUE;
   let sum = 0;
   let seg = 0;
   segStart[0] = off;
-  segMax[0] = max;
+  segMax[0] = mz;
   for (let j = off; j < end; j++) {
-    const x = scores[j];
-    if (x > max) {
-      sum *= expNonPositive(max - x);
-      max = x;
+    const z = scores[j] * SCALE;
+    if (z > mz) {
+      const d = mz - z;
+      let f = 0;
+      if (d >= MIN_Z) {
+        const idx = (d + OFFSET + 0.5) | 0, u = d + OFFSET - idx;
+        f = POW2[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
+      }
+      sum *= f;
+      mz = z;
       seg++;
       segStart[seg] = j;
-      segMax[seg] = x;
+      segMax[seg] = z;
     }
-    const e = expNonPositive(x - max);
+    const d = z - mz;
+    let e = 0;
+    if (d >= MIN_Z) {
+      const idx = (d + OFFSET + 0.5) | 0, u = d + OFFSET - idx;
+      e = POW2[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
+    }
     scores[j] = e;
     sum += e;
   }
   segStart[seg + 1] = end;
   const scale = invCount / sum;
   for (let k = 0; k <= seg; k++) {
-    const f = scale * expNonPositive(segMax[k] - max);
+    // Segment k's values are relative to its own maximum: scale by 2^((segMax - mz) / 16).
+    const d = segMax[k] - mz;
+    let f = 0;
+    if (d >= MIN_Z) {
+      const idx = (d + OFFSET + 0.5) | 0, u = d + OFFSET - idx;
+      f = POW2[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
+    }
+    f *= scale;
     const stop = segStart[k + 1];
     for (let j = segStart[k]; j < stop; j++) scores[j] *= f;
   }
   scores[target] -= invCount;
-  return Math.log(sum) + max - xTarget;
+  return Math.log(sum) + mz / SCALE - xTarget;
 }
 
 /**
@@ -273,4 +321,21 @@ export function softmaxRows(x: Float32Array, rows: number, V: number): Float32Ar
     for (let j = off; j < end; j++) x[j] *= inv;
   }
   return x;
+}
+
+// Run the row kernels once on a small batch when the module loads (here and in the helper
+// worker), so that every path of them has type feedback before V8 optimizes them. Otherwise the
+// code optimized (on-stack replacement) in the middle of the first 10,000-score row lacks feedback
+// for what follows the row's first loop and deoptimizes there, about once per training iteration
+// (seen with --trace-deopt).
+{
+  const V = 64, rows = 8;
+  const s = new Float32Array(rows * V);
+  const t = new Int32Array(rows).fill(3);
+  t[1] = -1;
+  const losses = new Float64Array(rows);
+  for (const train of [false, true]) {
+    for (let k = 0; k < s.length; k++) s[k] = Math.sin(k * 0.37) * 4 + k * 0.01;
+    softmaxLossRange(s, t, 0, rows, V, -1, train, 1 / (rows - 1), losses);
+  }
 }

@@ -37,7 +37,8 @@ export function embeddingForward(
 }
 
 /**
- * `dW = 0; dW[xs[r]] += dout[r]` for `rows` ids (repeated ids add).
+ * `dW = 0; dW[xs[r]] += dout[r]` for `rows` ids (repeated ids add). With `accumulate` the
+ * zeroing is skipped, so the scatter adds onto what `dW` already holds.
  *
  * @example
  * ```ts
@@ -53,8 +54,9 @@ export function embeddingBackward(
   xs: Int32Array, // (rows)
   rows: number,
   D: number,
+  accumulate = false,
 ): void {
-  dW.fill(0);
+  if (!accumulate) dW.fill(0);
   for (let r = 0; r < rows; r++) {
     const w = xs[r] * D;
     const o = r * D;
@@ -77,6 +79,16 @@ export function initEmbedding(name: string, V: number, D: number, rng: Rng): Par
   const W = new Param(name, [V, D]);
   rng.fillGaussian(W.value, 1 / 100);
   return W;
+}
+
+/** Options of {@linkcode TimeEmbedding}. */
+export interface TimeEmbeddingOptions {
+  /**
+   * Backward adds its scatter into `W.grad` instead of overwriting it: for a matrix shared with a
+   * tied output layer whose backward has written its own part into `W.grad` first. Saves zeroing
+   * the `(V, D)` gradient and a separate pass adding the two parts.
+   */
+  addToGrad?: boolean;
 }
 
 /**
@@ -102,16 +114,19 @@ export class TimeEmbedding {
   readonly V: number;
   /** Word-vector size. */
   readonly D: number;
+  /** Whether backward adds into `W.grad` rather than overwriting it. */
+  readonly addToGrad: boolean;
   #out = new Float32Array(0); // (rows, D)
   #xs = new Int32Array(0); // (rows) ids of the last forward
   #rows = 0;
 
-  constructor(name: string, W: Param) {
+  constructor(name: string, W: Param, options: TimeEmbeddingOptions = {}) {
     if (W.shape.length !== 2) throw new Error(`${name}: embedding matrix must be (V, D)`);
     this.name = name;
     this.W = W;
     this.V = W.shape[0];
     this.D = W.shape[1];
+    this.addToGrad = options.addToGrad ?? false;
     this.params = [W];
   }
 
@@ -135,10 +150,10 @@ export class TimeEmbedding {
     return this.#out;
   }
 
-  /** Overwrites `W.grad` with the scatter-add of `dout` (rows, D). */
+  /** Overwrites `W.grad` with the scatter-add of `dout` (rows, D) (adds to it with `addToGrad`). */
   backward(dout: Float32Array): void {
     const phase = enterPhase(Phase.embedding);
-    embeddingBackward(this.W.grad, dout, this.#xs, this.#rows, this.D);
+    embeddingBackward(this.W.grad, dout, this.#xs, this.#rows, this.D, this.addToGrad);
     exitPhase(phase);
   }
 }

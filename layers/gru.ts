@@ -22,7 +22,7 @@
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
 import { sgemm, sgemv } from "../kernels/blas.ts";
-import { sigmoid, tanh } from "../kernels/activations.ts";
+import { sigmoidRange, tanhRange } from "../kernels/activations.ts";
 
 /**
  * Activates the z and r gates of one GRU step in place and writes `rh = r * h_prev`.
@@ -48,15 +48,26 @@ export function gruGatesForward(
 ): void {
   const G = 3 * H;
   for (let n = 0; n < N; n++) {
-    const ar = n * G, hr = n * H;
-    for (let j = 0; j < H; j++) {
-      const z = sigmoid(a[ar + j]);
-      const r = sigmoid(a[ar + H + j]);
-      a[ar + j] = z;
-      a[ar + H + j] = r;
-      rh[hr + j] = r * hPrev[hr + j];
-    }
+    const ar = n * G;
+    sigmoidRange(a, ar, ar + 2 * H); // z and r
+    mulRow(rh, n * H, a, ar + H, hPrev, n * H, H);
   }
+}
+
+// The row loops below are functions of their own, called once per row: a nested loop would be
+// optimized by on-stack replacement of its inner loop and deoptimize at the end of every row.
+
+/** `out[o + j] = x[xo + j] * y[yo + j]` for `j` in `[0, n)`. */
+function mulRow(
+  out: Float32Array,
+  o: number,
+  x: Float32Array,
+  xo: number,
+  y: Float32Array,
+  yo: number,
+  n: number,
+): void {
+  for (let j = 0; j < n; j++) out[o + j] = x[xo + j] * y[yo + j];
 }
 
 /**
@@ -84,13 +95,25 @@ export function gruCandidateForward(
 ): void {
   const G = 3 * H;
   for (let n = 0; n < N; n++) {
-    const ar = n * G, hr = n * H;
-    for (let j = 0; j < H; j++) {
-      const z = a[ar + j];
-      const hh = tanh(a[ar + 2 * H + j]);
-      a[ar + 2 * H + j] = hh;
-      h[hr + j] = (1 - z) * hPrev[hr + j] + z * hh;
-    }
+    const ar = n * G, c0 = ar + 2 * H;
+    tanhRange(a, c0, a, c0, H);
+    gruMixRow(a, ar, hPrev, h, n * H, H);
+  }
+}
+
+/** `h = (1 - z) * hPrev + z * h~` for one row (gates at `ar`, states at `hr`). */
+function gruMixRow(
+  a: Float32Array,
+  ar: number,
+  hPrev: Float32Array,
+  h: Float32Array,
+  hr: number,
+  H: number,
+): void {
+  const c0 = ar + 2 * H;
+  for (let j = 0; j < H; j++) {
+    const z = a[ar + j];
+    h[hr + j] = (1 - z) * hPrev[hr + j] + z * a[c0 + j];
   }
 }
 
@@ -122,16 +145,27 @@ export function gruUpdateBackward(
   H: number,
 ): void {
   const G = 3 * H;
-  for (let n = 0; n < N; n++) {
-    const ar = n * G, hr = n * H;
-    for (let j = 0; j < H; j++) {
-      const z = a[ar + j];
-      const hh = a[ar + 2 * H + j];
-      const d = dh[hr + j];
-      da[ar + j] = d * (hh - hPrev[hr + j]) * z * (1 - z);
-      da[ar + 2 * H + j] = d * z * (1 - hh * hh);
-      dhPrev[hr + j] = d * (1 - z);
-    }
+  for (let n = 0; n < N; n++) gruUpdateRow(a, hPrev, dh, da, dhPrev, n * G, n * H, H);
+}
+
+/** {@linkcode gruUpdateBackward} for one row. */
+function gruUpdateRow(
+  a: Float32Array,
+  hPrev: Float32Array,
+  dh: Float32Array,
+  da: Float32Array,
+  dhPrev: Float32Array,
+  ar: number,
+  hr: number,
+  H: number,
+): void {
+  for (let j = 0; j < H; j++) {
+    const z = a[ar + j];
+    const hh = a[ar + 2 * H + j];
+    const d = dh[hr + j];
+    da[ar + j] = d * (hh - hPrev[hr + j]) * z * (1 - z);
+    da[ar + 2 * H + j] = d * z * (1 - hh * hh);
+    dhPrev[hr + j] = d * (1 - z);
   }
 }
 
@@ -157,14 +191,25 @@ export function gruResetBackward(
   H: number,
 ): void {
   const G = 3 * H;
-  for (let n = 0; n < N; n++) {
-    const ar = n * G, hr = n * H;
-    for (let j = 0; j < H; j++) {
-      const r = a[ar + H + j];
-      const d = drh[hr + j];
-      da[ar + H + j] = d * hPrev[hr + j] * r * (1 - r);
-      dhPrev[hr + j] += d * r;
-    }
+  for (let n = 0; n < N; n++) gruResetRow(a, hPrev, drh, da, dhPrev, n * G, n * H, H);
+}
+
+/** {@linkcode gruResetBackward} for one row. */
+function gruResetRow(
+  a: Float32Array,
+  hPrev: Float32Array,
+  drh: Float32Array,
+  da: Float32Array,
+  dhPrev: Float32Array,
+  ar: number,
+  hr: number,
+  H: number,
+): void {
+  for (let j = 0; j < H; j++) {
+    const r = a[ar + H + j];
+    const d = drh[hr + j];
+    da[ar + H + j] = d * hPrev[hr + j] * r * (1 - r);
+    dhPrev[hr + j] += d * r;
   }
 }
 

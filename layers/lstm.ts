@@ -9,15 +9,15 @@
  * each step then adds `h_prev @ Wh` to its block. Hidden and cell states are stored with the
  * initial state as block 0, so `hs[0 .. T*N)` are exactly the `h_prev` rows and the backward pass
  * gets `dWh` from one `sgemm` as well. The gate nonlinearities use a table-based exponential
- * (`sigmoid`, `tanh` from `kernels/activations.ts`), accurate to 1e-9.
+ * (`sigmoidRange`, `tanhRange` from `kernels/activations.ts`), accurate to 1e-9.
  *
  * @module
  */
 
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
-import { sgemm, sgemv } from "../kernels/blas.ts";
-import { sigmoid, tanh } from "../kernels/activations.ts";
+import { sgemm, sgemv, somatcopy } from "../kernels/blas.ts";
+import { lstmCellRow, sigmoid, sigmoidRange, tanh, tanhRange } from "../kernels/activations.ts";
 
 // Re-exported for `layers/mod.ts` users; they live in `kernels/activations.ts`.
 export { sigmoid, tanh };
@@ -55,21 +55,11 @@ export function lstmGatesForward(
   const G = 4 * H;
   for (let n = 0; n < N; n++) {
     const ar = n * G, hr = n * H;
-    for (let j = 0; j < H; j++) {
-      const f = sigmoid(a[ar + j]);
-      const g = tanh(a[ar + H + j]);
-      const i = sigmoid(a[ar + 2 * H + j]);
-      const o = sigmoid(a[ar + 3 * H + j]);
-      a[ar + j] = f;
-      a[ar + H + j] = g;
-      a[ar + 2 * H + j] = i;
-      a[ar + 3 * H + j] = o;
-      const cn = f * cPrev[hr + j] + g * i;
-      c[hr + j] = cn;
-      const t = tanh(cn);
-      tc[hr + j] = t;
-      h[hr + j] = o * t;
-    }
+    // One small loop per gate slice (see kernels/activations.ts): f | g | i, o.
+    sigmoidRange(a, ar, ar + H);
+    tanhRange(a, ar + H, a, ar + H, H);
+    sigmoidRange(a, ar + 2 * H, ar + 4 * H);
+    lstmCellRow(a, ar, cPrev, c, tc, h, hr, H);
   }
 }
 
@@ -106,22 +96,36 @@ export function lstmGatesBackward(
   H: number,
 ): void {
   const G = 4 * H;
-  for (let n = 0; n < N; n++) {
-    const ar = n * G, hr = n * H;
-    for (let j = 0; j < H; j++) {
-      const f = a[ar + j];
-      const g = a[ar + H + j];
-      const i = a[ar + 2 * H + j];
-      const o = a[ar + 3 * H + j];
-      const t = tc[hr + j];
-      const dhv = dh[hr + j];
-      const ds = dc[hr + j] + dhv * o * (1 - t * t);
-      dc[hr + j] = ds * f;
-      da[ar + j] = ds * cPrev[hr + j] * f * (1 - f);
-      da[ar + H + j] = ds * i * (1 - g * g);
-      da[ar + 2 * H + j] = ds * g * i * (1 - i);
-      da[ar + 3 * H + j] = dhv * t * o * (1 - o);
-    }
+  // One call per row: a nested loop would be optimized by on-stack replacement of its inner loop
+  // and leave that code (a deoptimization) at the end of every row.
+  for (let n = 0; n < N; n++) lstmBackwardRow(a, cPrev, tc, dh, dc, da, n * G, n * H, H);
+}
+
+/** {@linkcode lstmGatesBackward} for the row whose gates start at `ar` and cells at `hr`. */
+function lstmBackwardRow(
+  a: Float32Array,
+  cPrev: Float32Array,
+  tc: Float32Array,
+  dh: Float32Array,
+  dc: Float32Array,
+  da: Float32Array,
+  ar: number,
+  hr: number,
+  H: number,
+): void {
+  for (let j = 0; j < H; j++) {
+    const f = a[ar + j];
+    const g = a[ar + H + j];
+    const i = a[ar + 2 * H + j];
+    const o = a[ar + 3 * H + j];
+    const t = tc[hr + j];
+    const dhv = dh[hr + j];
+    const ds = dc[hr + j] + dhv * o * (1 - t * t);
+    dc[hr + j] = ds * f;
+    da[ar + j] = ds * cPrev[hr + j] * f * (1 - f);
+    da[ar + H + j] = ds * i * (1 - g * g);
+    da[ar + 2 * H + j] = ds * g * i * (1 - i);
+    da[ar + 3 * H + j] = dhv * t * o * (1 - o);
   }
 }
 
@@ -207,6 +211,9 @@ export class TimeLSTM {
   #dh = new Float32Array(0); // (N, H) carried dh; after backward: d(initial h)
   #dc = new Float32Array(0); // (N, H) carried dc; after backward: d(initial c)
   #WhT = new Float32Array(0); // (4H, H) transpose of Wh for the backward time loop
+  #gradW: Float32Array; // ((D + H), 4H): Wx.grad then Wh.grad
+  #xh = new Float32Array(0); // (T*N, D + H): [x | h_prev] for the weight gradient
+  #xhRight = new Float32Array(0); // view of #xh from column D
   #out = new Float32Array(0); // view hs[N .. (T+1)*N)
   // Per-step views, built once per shape so the time loop does not allocate.
   #hSteps: Float32Array[] = []; // T+1 views (N, H)
@@ -223,8 +230,11 @@ export class TimeLSTM {
     this.inputSize = D;
     this.hiddenSize = H;
     this.stateful = options.stateful ?? false;
-    this.Wx = new Param(`${name}.Wx`, [D, 4 * H]);
-    this.Wh = new Param(`${name}.Wh`, [H, 4 * H]);
+    // dWx and dWh are the two halves of one ((D + H), 4H) product (see backward).
+    const gradW = new Float32Array((D + H) * 4 * H);
+    this.Wx = new Param(`${name}.Wx`, [D, 4 * H], undefined, gradW.subarray(0, D * 4 * H));
+    this.Wh = new Param(`${name}.Wh`, [H, 4 * H], undefined, gradW.subarray(D * 4 * H));
+    this.#gradW = gradW;
     this.b = new Param(`${name}.b`, [4 * H]);
     rng.fillGaussian(this.Wx.value, 1 / Math.sqrt(D));
     rng.fillGaussian(this.Wh.value, 1 / Math.sqrt(H));
@@ -245,6 +255,8 @@ export class TimeLSTM {
     this.#ones = new Float32Array(TN).fill(1);
     this.#dh = new Float32Array(N * H);
     this.#dc = new Float32Array(N * H);
+    this.#xh = new Float32Array(TN * (D + H));
+    this.#xhRight = this.#xh.subarray(D);
     this.#out = this.#hs.subarray(N * H);
     const NH = N * H, NG = N * G;
     this.#hSteps = [];
@@ -334,9 +346,32 @@ export class TimeLSTM {
     // up to twice as fast for these short (N-row) products as OpenBLAS's transposed path.
     if (this.#WhT.length !== H * G) this.#WhT = new Float32Array(H * G);
     const WhT = this.#WhT;
-    transpose(this.Wh.value, H, G, WhT);
+    somatcopy(true, H, G, 1, this.Wh.value, G, WhT, H); // OpenBLAS's transpose: 2x the JS one
     dh.fill(0);
     dc.fill(0);
+    this.#backwardSteps(N, T, H, G, WhT);
+    const da = this.#da;
+    // [dWx; dWh] = [x | h_prev]^T @ dA as ONE product ((D + H), 4H): a taller product runs at a
+    // higher fraction of the sgemm peak than two half-height ones, and the copy into [x | h_prev]
+    // costs far less than the difference. Each element is still one dot product over the T*N rows.
+    const DH = D + H;
+    somatcopy(false, TN, D, 1, this.#x, D, this.#xh, DH);
+    somatcopy(false, TN, H, 1, this.#hs, H, this.#xhRight, DH);
+    sgemm(true, false, DH, G, TN, 1, this.#xh, DH, da, G, 0, this.#gradW, G); // (D + H, 4H)
+    sgemv(true, TN, G, 1, da, G, this.#ones, 1, 0, this.b.grad, 1); // (4H)
+    sgemm(false, true, TN, D, G, 1, da, G, this.Wx.value, G, 0, this.#dxs, D); // (T*N, D)
+    exitPhase(phase);
+    return this.#dxs;
+  }
+
+  /**
+   * The backward time loop: from `dh`, `dc` (zero) walks t = T-1 .. 0, leaving dA of every step
+   * in `#da` and the gradients into the initial state in `dh`, `dc`. A method of its own so that
+   * the code after it is not part of a function V8 optimizes in the middle of its first loop
+   * (which would lack type feedback there and deoptimize on every call).
+   */
+  #backwardSteps(N: number, T: number, H: number, G: number, WhT: Float32Array): void {
+    const NH = N * H, dh = this.#dh, dc = this.#dc;
     for (let t = T - 1; t >= 0; t--) {
       const dhsT = this.#dhsSteps[t];
       for (let k = 0; k < NH; k++) dh[k] += dhsT[k];
@@ -344,13 +379,6 @@ export class TimeLSTM {
       lstmGatesBackward(this.#aSteps[t], this.#cSteps[t], this.#tcSteps[t], dh, dc, dat, N, H);
       sgemm(false, false, N, H, G, 1, dat, G, WhT, H, 0, dh, H); // dh_prev (N, H)
     }
-    const da = this.#da;
-    sgemm(true, false, D, G, TN, 1, this.#x, D, da, G, 0, this.Wx.grad, G); // (D, 4H)
-    sgemm(true, false, H, G, TN, 1, this.#hs, H, da, G, 0, this.Wh.grad, G); // (H, 4H)
-    sgemv(true, TN, G, 1, da, G, this.#ones, 1, 0, this.b.grad, 1); // (4H)
-    sgemm(false, true, TN, D, G, 1, da, G, this.Wx.value, G, 0, this.#dxs, D); // (T*N, D)
-    exitPhase(phase);
-    return this.#dxs;
   }
 
   /** Gradient with respect to the initial `h` after the last backward, `(N, H)` (a view). */

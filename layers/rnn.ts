@@ -15,8 +15,8 @@
 
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
-import { sgemm, sgemv } from "../kernels/blas.ts";
-import { transpose } from "./lstm.ts";
+import { sgemm, sgemv, somatcopy } from "../kernels/blas.ts";
+import { tanhRange } from "../kernels/activations.ts";
 import { enterPhase, exitPhase, Phase } from "../kernels/phase_timer.ts";
 
 /**
@@ -39,8 +39,9 @@ export function biasTanhForward(
 ): void {
   for (let r = start; r < start + n; r++) {
     const o = r * H;
-    for (let j = 0; j < H; j++) a[o + j] = Math.tanh(a[o + j] + b[j]);
+    for (let j = 0; j < H; j++) a[o + j] += b[j];
   }
+  tanhRange(a, start * H, a, start * H, n * H); // table-based, absolute error below 1e-9
 }
 
 /**
@@ -114,6 +115,12 @@ export class TimeRNN {
   #ones = new Float32Array(0); // (T*N) all ones, for the bias gradient
   #N = 0;
   #T = 0;
+  // Per-step views, built once per shape so the time loops do not allocate.
+  #hSteps: Float32Array[] = []; // T+1 views (N, H) of hs
+  #dtSteps: Float32Array[] = []; // T views (N, H) of dts
+  #hsOut = new Float32Array(0); // hs[N*H ..): h_1..h_T
+  #dhsSteps: Float32Array[] = []; // T views (N, H) of the last dhs
+  #dhsRef: Float32Array | null = null;
 
   constructor(name: string, D: number, H: number, rng: Rng, options: TimeRNNOptions = {}) {
     this.name = name;
@@ -138,6 +145,13 @@ export class TimeRNN {
     this.dh = new Float32Array(N * H);
     this.#N = N;
     this.#T = T;
+    const NH = N * H;
+    this.#hSteps = [];
+    this.#dtSteps = [];
+    for (let t = 0; t <= T; t++) this.#hSteps.push(this.#hs.subarray(t * NH, (t + 1) * NH));
+    for (let t = 0; t < T; t++) this.#dtSteps.push(this.#dts.subarray(t * NH, (t + 1) * NH));
+    this.#hsOut = this.#hs.subarray(NH);
+    this.#dhsRef = null;
   }
 
   /**
@@ -155,32 +169,19 @@ export class TimeRNN {
     this.#x = x;
     const Wh = this.Wh.value;
     // hs[1..T] = x @ Wx                                  // (T*N, H)
-    sgemm(false, false, T * N, H, D, 1, x, D, this.Wx.value, H, 0, hs.subarray(NH), H);
+    const steps = this.#hSteps;
+    sgemm(false, false, T * N, H, D, 1, x, D, this.Wx.value, H, 0, this.#hsOut, H);
     for (let t = 0; t < T; t++) {
       // hs[t+1] += hs[t] @ Wh; then tanh(. + b)          // (N, H)
-      sgemm(
-        false,
-        false,
-        N,
-        H,
-        H,
-        1,
-        hs.subarray(t * NH),
-        H,
-        Wh,
-        H,
-        1,
-        hs.subarray((t + 1) * NH),
-        H,
-      );
+      sgemm(false, false, N, H, H, 1, steps[t], H, Wh, H, 1, steps[t + 1], H);
       biasTanhForward(hs, (t + 1) * N, N, H, this.b.value);
     }
     if (this.stateful) {
       if (!this.#h || this.#h.length !== NH) this.#h = new Float32Array(NH);
-      this.#h.set(hs.subarray(T * NH));
+      this.#h.set(steps[T]);
     }
     exitPhase(phase);
-    return hs.subarray(NH);
+    return this.#hsOut;
   }
 
   /**
@@ -194,11 +195,17 @@ export class TimeRNN {
     const hs = this.#hs, dts = this.#dts, dhNext = this.dh;
     if (this.#WhT.length !== H * H) this.#WhT = new Float32Array(H * H);
     const WhT = this.#WhT;
-    transpose(this.Wh.value, H, H, WhT); // a plain product per step beats the transposed one
+    // A plain product per step beats the transposed one; OpenBLAS transposes Wh fastest.
+    somatcopy(true, H, H, 1, this.Wh.value, H, WhT, H);
     dhNext.fill(0);
+    if (this.#dhsRef !== dhs) {
+      this.#dhsSteps = [];
+      for (let t = 0; t < T; t++) this.#dhsSteps.push(dhs.subarray(t * NH, (t + 1) * NH));
+      this.#dhsRef = dhs;
+    }
     for (let t = T - 1; t >= 0; t--) {
-      const dt = dts.subarray(t * NH, (t + 1) * NH);
-      tanhBackward(dt, dhs.subarray(t * NH), dhNext, hs.subarray((t + 1) * NH), NH);
+      const dt = this.#dtSteps[t];
+      tanhBackward(dt, this.#dhsSteps[t], dhNext, this.#hSteps[t + 1], NH);
       // dh_prev = dt @ Wh^T                               // (N, H)
       sgemm(false, false, N, H, H, 1, dt, H, WhT, H, 0, dhNext, H);
     }

@@ -6,10 +6,11 @@
  * TimeAffine (the embedding's `(V, D)` matrix, transposed, with a bias of its own) ->
  * TimeSoftmaxWithLoss.
  *
- * Weight tying: the shared matrix is one {@linkcode Param}, listed once in `params`. The output
- * affine writes its weight gradient into a private buffer; after the embedding's backward has
- * overwritten `embed.W.grad` with its scatter-add, the model adds that buffer in, so the shared
- * gradient is the sum of both uses (SPEC §3).
+ * Weight tying: the shared matrix is one {@linkcode Param}, listed once in `params`. Backward
+ * runs the output affine first, which overwrites `embed.W.grad` with its weight gradient; the
+ * embedding's backward comes last and adds its scatter into the same buffer (`addToGrad`), so the
+ * shared gradient is the sum of both uses (SPEC §3) without a private `(V, D)` buffer, a zeroing
+ * pass or an extra addition pass.
  *
  * @module
  */
@@ -17,7 +18,6 @@
 import { Param } from "../core/param.ts";
 import { UserError } from "../core/errors.ts";
 import type { Rng } from "../core/random.ts";
-import { saxpy } from "../kernels/blas.ts";
 import { TimeAffine } from "../layers/affine.ts";
 import { TimeDropout } from "../layers/dropout.ts";
 import { initEmbedding, TimeEmbedding } from "../layers/embedding.ts";
@@ -51,7 +51,7 @@ export interface BetterRnnlmConfig {
  * const model = new BetterRnnlm(config, new Rng(0));
  * const xs = new Int32Array(3 * 2).fill(1), ts = new Int32Array(3 * 2).fill(2); // T=3, N=2
  * const loss = model.forward(xs, ts, 2, 3, true); // dropout on
- * model.backward(); // embed.W.grad = embedding's part + output layer's part
+ * model.backward(); // embed.W.grad = output layer's part + embedding's part
  * console.assert(model.params.length === 8 && model.getState().length === 4);
  * ```
  */
@@ -77,16 +77,13 @@ export class BetterRnnlm implements LanguageModel {
     }
     this.V = V;
     const W = initEmbedding("embed.W", V, D, rng);
-    this.embed = new TimeEmbedding("embed", W);
+    this.embed = new TimeEmbedding("embed", W, { addToGrad: true });
     this.lstms = [
       new TimeLSTM("lstm0", D, H, rng, { stateful: true }),
       new TimeLSTM("lstm1", H, H, rng, { stateful: true }),
     ];
     const b = new Param("affine.b", [V]);
-    this.affine = new TimeAffine("affine", W, b, {
-      transposed: true,
-      gradW: new Float32Array(W.size),
-    });
+    this.affine = new TimeAffine("affine", W, b, { transposed: true });
     this.dropouts = [
       new TimeDropout(ratio, rng),
       new TimeDropout(ratio, rng),
@@ -124,15 +121,13 @@ export class BetterRnnlm implements LanguageModel {
   backward(): void {
     const [d0, d1, d2] = this.dropouts;
     let d = this.loss.backward(); // (T*N, V)
-    d = this.affine.backward(d); // (T*N, H); weight part into affine.gradW
+    d = this.affine.backward(d); // (T*N, H); overwrites embed.W.grad with the output layer's part
     d = d2.backward(d);
     d = this.lstms[1].backward(d); // (T*N, H)
     d = d1.backward(d);
     d = this.lstms[0].backward(d); // (T*N, D)
     d = d0.backward(d);
-    this.embed.backward(d); // overwrites embed.W.grad with the scatter-add
-    const W = this.embed.W;
-    saxpy(W.size, 1, this.affine.gradW, 1, W.grad, 1); // + the output layer's part
+    this.embed.backward(d); // + the embedding's scatter-add
   }
 
   /** Scores `(T*N, V)` in a reused buffer, dropout off. */

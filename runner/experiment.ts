@@ -66,6 +66,8 @@ export interface TrainPlan {
   wrap: boolean;
   /** Restart the streams at every epoch (the book calls `fit` once per epoch for BetterRnnlm). */
   restartEachEpoch: boolean;
+  /** OpenBLAS threads for this run (tiny products run faster on one); 0 or absent: the library's. */
+  blasThreads?: number;
 }
 
 /** A complete experiment declaration. */

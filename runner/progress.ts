@@ -27,7 +27,7 @@ export class Progress {
   #itersPerEpoch: number;
   #maxEpoch: number;
   #tokensPerIter: number;
-  #lastDraw = 0;
+  #lastDraw = -Infinity;
   #lastPpl: number | null = null;
   #drawn = false;
   #write: (text: string) => void;

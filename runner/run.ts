@@ -13,6 +13,7 @@ import { firstTrainTokens, loadTextCorpus, type TextCorpusOptions } from "../dat
 import type { LanguageModel } from "../models/model.ts";
 import { SGD } from "../optim/sgd.ts";
 import { clipGrads } from "../optim/clip.ts";
+import { setBlasThreads } from "../kernels/blas.ts";
 import { evalPerplexity } from "../training/evaluate.ts";
 import { Trainer, type TrainerState, type TrainReport } from "../training/trainer.ts";
 import { loadCheckpoint, paramTensors, restoreParams, saveCheckpoint } from "./checkpoint.ts";
@@ -90,15 +91,28 @@ export async function prepareData(
   opts: Pick<RunOptions, "dataDir" | "corpus">,
 ): Promise<Prepared> {
   const spec = exp.data(hp);
-  const corpus = opts.corpus
-    ? await loadTextCorpus(opts.corpus)
-    : await loadPtb({ dataDir: opts.dataDir });
-  let train = corpus.train;
-  let vocabSize = corpus.vocabSize;
-  if (spec.trainTokens !== undefined) {
-    const first = firstTrainTokens(corpus, spec.trainTokens);
-    train = first.tokens;
-    vocabSize = first.vocabSize;
+  const plan = exp.plan(hp);
+  let train: Int32Array, vocabSize: number, corpus;
+  if (opts.corpus) {
+    corpus = await loadTextCorpus(opts.corpus);
+    train = corpus.train;
+    vocabSize = corpus.vocabSize;
+    if (spec.trainTokens !== undefined) {
+      ({ tokens: train, vocabSize } = firstTrainTokens(corpus, spec.trainTokens));
+    }
+  } else {
+    // Tokenise only what the run uses (every file's checksum is still verified).
+    corpus = await loadPtb({
+      dataDir: opts.dataDir,
+      splits: [
+        "train",
+        ...(plan.validEachEpoch ? ["valid" as const] : []),
+        ...(plan.testAtEnd ? ["test" as const] : []),
+      ],
+      trainTokens: spec.trainTokens,
+    });
+    train = corpus.train;
+    vocabSize = corpus.vocabSize;
   }
   return {
     xs: train.subarray(0, train.length - 1),
@@ -201,6 +215,7 @@ export async function runExperiment(
   const print = opts.print ?? ((l: string) => console.log(l));
   const say = opts.quiet ? () => {} : print;
   const plan: TrainPlan = exp.plan(hp);
+  if (plan.blasThreads !== undefined && plan.blasThreads > 0) setBlasThreads(plan.blasThreads);
 
   // Everything that can fail on bad input happens before the run directory exists.
   const data = await prepareData(exp, hp, opts);

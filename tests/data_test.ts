@@ -255,6 +255,47 @@ Deno.test({
 });
 
 Deno.test({
+  name: "PTB: splits and trainTokens limit what is tokenised, not what is verified",
+  ignore: noPtb,
+  async fn() {
+    const full = await loadPtb({ dataDir: PTB });
+    const tr = await loadPtb({ dataDir: PTB, splits: ["train"] });
+    assert.deepEqual(tr.train, full.train);
+    assert.deepEqual(tr.idToWord, full.idToWord);
+    assert.equal(tr.valid.length, 0);
+    assert.equal(tr.test.length, 0);
+    assert.deepEqual(
+      tr.files.map((f) => [f.split, f.sha256]),
+      full.files.map((f) => [f.split, f.sha256]),
+    );
+    assert.deepEqual(tr.files.map((f) => f.tokens), [929_589, 0, 0]);
+    const five = await loadPtb({ dataDir: PTB, splits: ["train"], trainTokens: 1000 });
+    const ref = firstTrainTokens(full, 1000);
+    assert.deepEqual(five.train, ref.tokens);
+    assert.equal(five.vocabSize, ref.vocabSize);
+    assert.deepEqual(five.idToWord, full.idToWord.slice(0, ref.vocabSize));
+    assert.deepEqual(firstTrainTokens(five, 1000).tokens, ref.tokens);
+    const v = await loadPtb({ dataDir: PTB, splits: ["valid"] }); // train always comes too
+    assert.deepEqual(v.valid, full.valid);
+    assert.equal(v.test.length, 0);
+    await userError(loadPtb({ dataDir: PTB, trainTokens: 0 }), "positive integer");
+    await userError(loadPtb({ dataDir: PTB, trainTokens: 2_000_000 }), "only 929589");
+    await userError(
+      loadPtb({ dataDir: PTB, splits: ["dev" as "valid"] }),
+      "unknown PTB split 'dev'",
+    );
+    await withTempDir(async (dir) => {
+      // A corrupt file that is not tokenised is still reported.
+      for (const f of ["train", "valid"]) {
+        await Deno.copyFile(join(PTB!, `ptb.${f}.txt`), join(dir, `ptb.${f}.txt`));
+      }
+      await Deno.writeTextFile(join(dir, "ptb.test.txt"), "truncated");
+      await userError(loadPtb({ dataDir: dir, splits: ["train"] }), "corrupt or truncated");
+    });
+  },
+});
+
+Deno.test({
   name: "PTB lookup order: --data-dir beats PTB_DIR, PTB_DIR beats the cache",
   ignore: noPtb,
   async fn() {
