@@ -14,7 +14,7 @@ import { generateWords, wordsToText } from "../runner/generate.ts";
 import { checkpointDir, readRunRecord } from "../runner/record.ts";
 import { loadExperiment } from "../runner/registry.ts";
 import { prepareData } from "../runner/run.ts";
-import { parseCliArgs, runCli } from "./main.ts";
+import { oneRunDir, parseCliArgs, runCli } from "./main.ts";
 
 const USAGE =
   'deno task generate RUN_DIR [--start "the"] [--words 100] [--temperature 1.0] [--seed 1] [--best] [--allow-unk] [--data-dir DIR]';
@@ -48,8 +48,7 @@ export async function main(args: string[], print = (s: string) => console.log(s)
     print(`usage: ${USAGE}`);
     return 0;
   }
-  if (positionals.length !== 1) throw new UserError(`give one run directory; usage: ${USAGE}`);
-  const dir = positionals[0].replace(/\/+$/, "");
+  const dir = oneRunDir(positionals, USAGE);
   const words = num("--words", values.words, true, 0);
   const temperature = num("--temperature", values.temperature, false, 0);
   if (temperature === 0) throw new UserError("--temperature 0: must be > 0");

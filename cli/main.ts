@@ -67,3 +67,18 @@ export function parseCliArgs<T extends ParseArgsConfig>(
     throw argError(e, usage);
   }
 }
+
+/**
+ * The single run directory a command takes (trailing slashes dropped); anything else is a
+ * {@linkcode UserError} ending in `usage`.
+ *
+ * @example
+ * ```ts
+ * import { oneRunDir } from "./main.ts";
+ * console.assert(oneRunDir(["results/x/1/"], "usage") === "results/x/1");
+ * ```
+ */
+export function oneRunDir(positionals: string[], usage: string): string {
+  if (positionals.length !== 1) throw new UserError(`give one run directory; usage: ${usage}`);
+  return positionals[0].replace(/\/+$/, "");
+}

@@ -11,7 +11,7 @@ import { readMetrics, readRunRecord } from "../runner/record.ts";
 import { loadExperiment } from "../runner/registry.ts";
 import { runExperiment } from "../runner/run.ts";
 import { compareRuns, DEFAULT_RTOL } from "../runner/reproduce.ts";
-import { parseCliArgs, runCli } from "./main.ts";
+import { oneRunDir, parseCliArgs, runCli } from "./main.ts";
 
 const USAGE = "deno task reproduce RUN_DIR [--epochs N] [--rtol 0.02] [--out DIR] [--data-dir DIR]";
 
@@ -33,8 +33,7 @@ export async function main(args: string[], print = (s: string) => console.log(s)
     print(`usage: ${USAGE}`);
     return 0;
   }
-  if (positionals.length !== 1) throw new UserError(`give one run directory; usage: ${USAGE}`);
-  const dir = positionals[0].replace(/\/+$/, "");
+  const dir = oneRunDir(positionals, USAGE);
   const record = await readRunRecord(dir);
   const lines = await readMetrics(dir);
   const recordedEpochs = record.summary.epochs_completed;
