@@ -3,8 +3,8 @@
  * iterations of an experiment's model with its default hyperparameters on PTB's training data.
  *
  * Prints the median milliseconds per iteration and tokens/s, the matmul GFLOP per iteration
- * (counted analytically from the model's shapes, and checked against the flops the sgemm wrapper
- * counts), the achieved GFLOP/s next to the sgemm peak measured in the same process (median of
+ * (counted analytically from the model's shapes, and next to the flops the sgemm wrapper counts
+ * on the main thread: the helper worker's chunks of a split LSTM loop are not among them), the achieved GFLOP/s next to the sgemm peak measured in the same process (median of
  * 1024^3 products), the time split by phase ({@linkcode startPhaseTimer}) and the peak RSS.
  * With `--json` the last line is one JSON object with keys `ms_per_iter`, `tokens_per_sec`,
  * `gflop_per_iter`, `achieved_gflops`, `sgemm_peak_gflops`, `phases` (ms per iteration by phase)
@@ -310,7 +310,7 @@ export async function main(args: string[]): Promise<number> {
   );
   console.log(`tokens/s: ${r.tokens_per_sec}`);
   console.log(
-    `matmul GFLOP/iter: ${r.gflop_per_iter} (counted in sgemm: ${r.gflop_per_iter_counted})`,
+    `matmul GFLOP/iter: ${r.gflop_per_iter} (main thread's sgemm calls: ${r.gflop_per_iter_counted})`,
   );
   console.log(
     `achieved GFLOP/s: ${r.achieved_gflops} of sgemm peak ${r.sgemm_peak_gflops} ` +

@@ -236,6 +236,19 @@ export function setBlasThreads(n: number): void {
   load().symbols.openblas_set_num_threads(n);
 }
 
+/**
+ * The number of threads OpenBLAS uses for one call (cheaper than {@linkcode blasInfo}).
+ *
+ * @example
+ * ```ts
+ * import { blasThreads } from "./blas.ts";
+ * console.assert(blasThreads() >= 1);
+ * ```
+ */
+export function blasThreads(): number {
+  return load().symbols.openblas_get_num_threads();
+}
+
 function cString(p: Deno.PointerValue): string {
   return p === null ? "" : Deno.UnsafePointerView.getCString(p);
 }

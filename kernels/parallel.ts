@@ -1,10 +1,15 @@
 /**
- * A helper Worker that takes half of the rows of the elementwise kernels (softmax + loss) while
- * the main thread does the other half: OpenBLAS is idle during those phases, so the second core
- * would otherwise be unused.
+ * A helper Worker that shares work with the main thread where OpenBLAS would leave the second core
+ * idle or use it poorly:
+ *
+ * - the rows of the softmax loss (OpenBLAS is idle during that phase);
+ * - the time loops of a large LSTM layer (`kernels/lstm_steps.ts`), whose per-step products are
+ *   bound by reading `Wh`, so OpenBLAS's own second thread adds little while two single-threaded
+ *   column chunks, one per core, nearly halve the step.
  *
  * Data is shared, not copied: the kernels' buffers live on `SharedArrayBuffer`s
- * ({@linkcode sharedFloat32}), registered with the worker once per buffer ("slots"). A call posts
+ * ({@linkcode sharedFloat32}). The softmax registers its buffers with the worker once per buffer
+ * ("slots"); an LSTM layer describes its loop once per shape as a {@linkcode SharedPlan}. A call posts
  * its arguments into a shared control block, wakes the worker with `Atomics.notify`, and then
  * both threads take chunks of rows from a shared counter (`Atomics.add`) until none are left;
  * the main thread finally blocks in `Atomics.wait` until the worker has finished its last chunk
@@ -46,7 +51,7 @@ export const CTL = {
 } as const;
 
 /** Task kinds. */
-export const TASK = { softmaxLoss: 1 } as const;
+export const TASK = { softmaxLoss: 1, lstmForward: 2, lstmBackward: 3 } as const;
 
 /** Slots for shared buffers. */
 export const SLOT = { scores: 0, targets: 1, rowLoss: 2 } as const;
@@ -63,6 +68,9 @@ let ctlF: Float64Array<ArrayBufferLike> = new Float64Array(0);
 const slotBuffers: (SharedArrayBuffer | null)[] = [null, null, null, null];
 const workerSlots: (SharedArrayBuffer | null)[] = [null, null, null, null];
 let versions = 0;
+/** Plan id to the version the running worker has (cleared when a new worker starts). */
+const workerPlans = new Map<number, number>();
+let planIds = 0;
 
 /**
  * Whether kernels may use the helper worker: `SharedArrayBuffer` and `Atomics.waitAsync` exist,
@@ -146,6 +154,7 @@ function spawn(): void {
   worker = new Worker(new URL("./parallel_worker.ts", import.meta.url), { type: "module" });
   worker.postMessage({ type: "ctl", buffer: buf });
   workerSlots.fill(null);
+  workerPlans.clear();
 }
 
 /**
@@ -243,4 +252,61 @@ export function softmaxLossShared(
   let sum = 0;
   for (let r = 0; r < rows; r++) sum += losses[r];
   return sum;
+}
+
+/**
+ * Work that the worker can share, described once and sent to the worker when it first needs it
+ * (again after the worker restarts, or when `version` changes): an `id` of its own, a `version`
+ * that changes with its buffers, and the structured-cloneable `payload` the worker builds its side
+ * from (typed arrays on `SharedArrayBuffer`s arrive as views of the same memory).
+ */
+export interface SharedPlan {
+  /** From {@linkcode newPlanId}. */
+  readonly id: number;
+  /** Changes whenever the payload's buffers do. */
+  readonly version: number;
+  /** What the worker needs; for LSTM loops, `{ buffers, shape }` of `kernels/lstm_steps.ts`. */
+  readonly payload: unknown;
+}
+
+/**
+ * A fresh id for a {@linkcode SharedPlan}.
+ *
+ * @example
+ * ```ts
+ * import { newPlanId } from "./parallel.ts";
+ * console.assert(newPlanId() !== newPlanId());
+ * ```
+ */
+export function newPlanId(): number {
+  return ++planIds;
+}
+
+/**
+ * Runs a task of `kind` over `plan` on this thread (`local()`) and the worker together, and
+ * returns when both are done. `local` and the worker's side must take their work from shared
+ * counters, as the loops of `kernels/lstm_steps.ts` do, so that either thread may do any part.
+ *
+ * @example
+ * ```ts ignore
+ * runShared(TASK.lstmForward, plan, () => loop.forward());
+ * ```
+ */
+export function runShared(kind: number, plan: SharedPlan, local: () => void): void {
+  const { i } = claim([]);
+  if (workerPlans.get(plan.id) !== plan.version) {
+    worker!.postMessage({
+      type: "plan",
+      id: plan.id,
+      version: plan.version,
+      payload: plan.payload,
+    });
+    workerPlans.set(plan.id, plan.version);
+  }
+  i[CTL.kind] = kind;
+  i[CTL.args] = plan.id;
+  i[CTL.args + 1] = plan.version;
+  const gen = dispatch();
+  local();
+  join(gen);
 }

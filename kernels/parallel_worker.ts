@@ -7,12 +7,15 @@
 
 import { CHUNK_ROWS, CTL, IDLE_MS, SLOT, TASK } from "./parallel.ts";
 import { softmaxLossRange } from "./softmax.ts";
+import { type LstmLoopBuffers, type LstmLoopShape, LstmTimeLoop } from "./lstm_steps.ts";
 
 let ctlI: Int32Array<ArrayBufferLike> = new Int32Array(0);
 let ctlF: Float64Array<ArrayBufferLike> = new Float64Array(0);
 const slots: (SharedArrayBuffer | null)[] = [null, null, null, null];
 const slotVersions = [0, 0, 0, 0];
 let wakeOnSlot: (() => void) | null = null;
+/** LSTM time loops by plan id, with the version they were built from. */
+const loops = new Map<number, { version: number; loop: LstmTimeLoop }>();
 
 interface CtlMessage {
   type: "ctl";
@@ -24,8 +27,16 @@ interface SlotMessage {
   buffer: SharedArrayBuffer;
   version: number;
 }
+interface PlanMessage {
+  type: "plan";
+  id: number;
+  version: number;
+  payload: { buffers: LstmLoopBuffers; shape: LstmLoopShape };
+}
 
-(self as unknown as { onmessage: (e: MessageEvent<CtlMessage | SlotMessage>) => void })
+(self as unknown as {
+  onmessage: (e: MessageEvent<CtlMessage | SlotMessage | PlanMessage>) => void;
+})
   .onmessage = (e) => {
     const m = e.data;
     if (m.type === "ctl") {
@@ -33,13 +44,27 @@ interface SlotMessage {
       ctlF = new Float64Array(m.buffer, CTL.f64Byte, CTL.f64Len);
       loop();
     } else {
-      slots[m.slot] = m.buffer;
-      slotVersions[m.slot] = m.version;
+      if (m.type === "slot") {
+        slots[m.slot] = m.buffer;
+        slotVersions[m.slot] = m.version;
+      } else {
+        const { buffers, shape } = m.payload;
+        loops.set(m.id, { version: m.version, loop: new LstmTimeLoop(buffers, shape) });
+      }
       const w = wakeOnSlot;
       wakeOnSlot = null;
       w?.();
     }
   };
+
+/** Waits until the worker has version `version` of the LSTM loop plan `id`. */
+async function loopReady(id: number, version: number): Promise<LstmTimeLoop> {
+  for (;;) {
+    const entry = loops.get(id);
+    if (entry !== undefined && entry.version === version) return entry.loop;
+    await new Promise<void>((r) => (wakeOnSlot = r));
+  }
+}
 
 /** Waits until the worker has the slot buffers the main thread registered for this task. */
 async function slotsReady(needed: readonly number[]): Promise<void> {
@@ -88,6 +113,10 @@ async function loop(): Promise<void> {
         const r1 = Math.min(r0 + CHUNK_ROWS, rows);
         softmaxLossRange(scores, targetsView, r0, r1, V, ignore, train, invCount, lossView);
       }
+    } else if (kind === TASK.lstmForward || kind === TASK.lstmBackward) {
+      const loop = await loopReady(ctlI[CTL.args], ctlI[CTL.args + 1]);
+      if (kind === TASK.lstmForward) loop.forward();
+      else loop.backward();
     }
     Atomics.store(ctlI, CTL.state, 0);
     Atomics.store(ctlI, CTL.done, gen);

@@ -16,118 +16,22 @@
 
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
-import { sgemm, sgemv, somatcopy } from "../kernels/blas.ts";
-import { lstmCellRow, sigmoid, sigmoidRange, tanh, tanhRange } from "../kernels/activations.ts";
-
-// Re-exported for `layers/mod.ts` users; they live in `kernels/activations.ts`.
-export { sigmoid, tanh };
+import { blasThreads, setBlasThreads, sgemm, sgemv, somatcopy } from "../kernels/blas.ts";
+import { sigmoid, tanh } from "../kernels/activations.ts";
+import { lstmGatesBackward, lstmGatesForward } from "../kernels/lstm_gates.ts";
+import { LstmTimeLoop } from "../kernels/lstm_steps.ts";
+import {
+  newPlanId,
+  parallelEnabled,
+  runShared,
+  sharedFloat32,
+  type SharedPlan,
+  TASK,
+} from "../kernels/parallel.ts";
 import { enterPhase, exitPhase, Phase } from "../kernels/phase_timer.ts";
 
-/**
- * Forward gate math of one LSTM step for `N` rows: activates the pre-activations `a` in place
- * (`[f, g, i, o]` become `sigmoid, tanh, sigmoid, sigmoid` of themselves) and writes the new cell
- * `c`, `tanh(c)` and `h`.
- *
- * @param a (N, 4H) pre-activations in, activated gates out.
- * @param cPrev (N, H) previous cell.
- * @param c (N, H) out: next cell.
- * @param tc (N, H) out: `tanh(c)` (kept for backward).
- * @param h (N, H) out: next hidden state.
- *
- * @example
- * ```ts
- * import { lstmGatesForward } from "./lstm.ts";
- * const a = new Float32Array(4); // N = 1, H = 1, all gates pre-activated at 0
- * const c = new Float32Array(1), tc = new Float32Array(1), h = new Float32Array(1);
- * lstmGatesForward(a, new Float32Array([2]), c, tc, h, 1, 1);
- * console.assert(Math.abs(c[0] - 1) < 1e-6); // f = 0.5, g = 0 => c = 0.5 * 2
- * ```
- */
-export function lstmGatesForward(
-  a: Float32Array,
-  cPrev: Float32Array,
-  c: Float32Array,
-  tc: Float32Array,
-  h: Float32Array,
-  N: number,
-  H: number,
-): void {
-  const G = 4 * H;
-  for (let n = 0; n < N; n++) {
-    const ar = n * G, hr = n * H;
-    // One small loop per gate slice (see kernels/activations.ts): f | g | i, o.
-    sigmoidRange(a, ar, ar + H);
-    tanhRange(a, ar + H, a, ar + H, H);
-    sigmoidRange(a, ar + 2 * H, ar + 4 * H);
-    lstmCellRow(a, ar, cPrev, c, tc, h, hr, H);
-  }
-}
-
-/**
- * Backward gate math of one LSTM step for `N` rows (SPEC §3): from the gradient into `h_next` and
- * `c_next`, writes `dA = [df, dg, di, do]` and replaces `dc` by the gradient into `c_prev`.
- *
- * @param a (N, 4H) activated gates from {@linkcode lstmGatesForward}.
- * @param cPrev (N, H) previous cell.
- * @param tc (N, H) `tanh(c_next)`.
- * @param dh (N, H) gradient into `h_next` (from the output and from step t+1).
- * @param dc (N, H) in: gradient into `c_next`; out: gradient into `c_prev`.
- * @param da (N, 4H) out: gradient of the pre-activations.
- *
- * @example
- * ```ts
- * import { lstmGatesBackward, lstmGatesForward } from "./lstm.ts";
- * const a = new Float32Array(4), cPrev = new Float32Array([2]);
- * const c = new Float32Array(1), tc = new Float32Array(1), h = new Float32Array(1);
- * lstmGatesForward(a, cPrev, c, tc, h, 1, 1);
- * const dc = new Float32Array([1]), da = new Float32Array(4);
- * lstmGatesBackward(a, cPrev, tc, new Float32Array(1), dc, da, 1, 1);
- * console.assert(dc[0] === 0.5); // dc_prev = dc_next * f
- * ```
- */
-export function lstmGatesBackward(
-  a: Float32Array,
-  cPrev: Float32Array,
-  tc: Float32Array,
-  dh: Float32Array,
-  dc: Float32Array,
-  da: Float32Array,
-  N: number,
-  H: number,
-): void {
-  const G = 4 * H;
-  // One call per row: a nested loop would be optimized by on-stack replacement of its inner loop
-  // and leave that code (a deoptimization) at the end of every row.
-  for (let n = 0; n < N; n++) lstmBackwardRow(a, cPrev, tc, dh, dc, da, n * G, n * H, H);
-}
-
-/** {@linkcode lstmGatesBackward} for the row whose gates start at `ar` and cells at `hr`. */
-function lstmBackwardRow(
-  a: Float32Array,
-  cPrev: Float32Array,
-  tc: Float32Array,
-  dh: Float32Array,
-  dc: Float32Array,
-  da: Float32Array,
-  ar: number,
-  hr: number,
-  H: number,
-): void {
-  for (let j = 0; j < H; j++) {
-    const f = a[ar + j];
-    const g = a[ar + H + j];
-    const i = a[ar + 2 * H + j];
-    const o = a[ar + 3 * H + j];
-    const t = tc[hr + j];
-    const dhv = dh[hr + j];
-    const ds = dc[hr + j] + dhv * o * (1 - t * t);
-    dc[hr + j] = ds * f;
-    da[ar + j] = ds * cPrev[hr + j] * f * (1 - f);
-    da[ar + H + j] = ds * i * (1 - g * g);
-    da[ar + 2 * H + j] = ds * g * i * (1 - i);
-    da[ar + 3 * H + j] = dhv * t * o * (1 - o);
-  }
-}
+// Re-exported for `layers/mod.ts` users; they live in `kernels/`.
+export { lstmGatesBackward, lstmGatesForward, sigmoid, tanh };
 
 /**
  * `out = a^T` for `a` stored `(rows, cols)` row-major (`out` is `(cols, rows)`), in 32 x 32
@@ -155,10 +59,25 @@ export function transpose(a: Float32Array, rows: number, cols: number, out: Floa
   }
 }
 
+/**
+ * Per-step recurrent products of at least this many floating-point operations (`2 * N * 4H * H`)
+ * are split into column chunks that the main thread and the helper worker share (see
+ * `kernels/lstm_steps.ts`); chapter 6's large model (`N = 20`, `H = 650`: 68 MFLOP) is, its
+ * medium model (`H = 100`: 1.6 MFLOP) is not.
+ */
+export const SPLIT_STEP_MIN_FLOP = 16e6;
+
 /** Options of {@linkcode TimeLSTM}. */
 export interface TimeLSTMOptions {
   /** Carry `h` and `c` from one `forward` call to the next (truncated BPTT). Default false. */
   stateful?: boolean;
+  /**
+   * Cut each time step into chunks that two threads can share: `true`, `false`, or by size
+   * (`undefined`, the default: products of at least {@linkcode SPLIT_STEP_MIN_FLOP}). A split
+   * loop runs its products single-threaded, so its results are the same with and without the
+   * helper worker; they can differ from an unsplit loop's in the last bit.
+   */
+  splitSteps?: boolean;
 }
 
 /**
@@ -187,7 +106,7 @@ export class TimeLSTM {
   readonly params: Param[];
   /** Input weights `(D, 4H)`, columns `[f, g, i, o]`. */
   readonly Wx: Param;
-  /** Recurrent weights `(H, 4H)`. */
+  /** Recurrent weights `(H, 4H)` (on shared memory, so that the helper worker can read them). */
   readonly Wh: Param;
   /** Bias `(4H)`. */
   readonly b: Param;
@@ -197,83 +116,137 @@ export class TimeLSTM {
   readonly hiddenSize: number;
   /** Whether `h` and `c` are carried across `forward` calls. */
   stateful: boolean;
+  /** See {@linkcode TimeLSTMOptions.splitSteps}. */
+  readonly splitSteps: boolean | undefined;
 
   #N = 0;
   #T = 0;
   #x: Float32Array = new Float32Array(0); // (T*N, D) reference to the last input
-  #hs = new Float32Array(0); // ((T+1)*N, H), block 0 = initial h
-  #cs = new Float32Array(0); // ((T+1)*N, H), block 0 = initial c
-  #a = new Float32Array(0); // (T*N, 4H) activated gates
-  #tc = new Float32Array(0); // (T*N, H) tanh(c)
-  #da = new Float32Array(0); // (T*N, 4H)
+  // The time loop's buffers live on SharedArrayBuffers so that the helper worker can share a split
+  // loop; see kernels/lstm_steps.ts for their shapes.
+  #hs: Float32Array = new Float32Array(0); // ((T+1)*N, H), block 0 = initial h
+  #cs: Float32Array = new Float32Array(0); // ((T+1)*N, H), block 0 = initial c
+  #a: Float32Array = new Float32Array(0); // (T*N, 4H) activated gates
+  #da: Float32Array = new Float32Array(0); // (T*N, 4H)
+  #dhs: Float32Array = new Float32Array(0); // (T*N, H) copy of the gradient from above
+  #dh: Float32Array = new Float32Array(0); // (N, H) carried dh; after backward: d(initial h)
+  #dc: Float32Array = new Float32Array(0); // (N, H) carried dc; after backward: d(initial c)
+  #WhT: Float32Array; // (4H, H) transpose of Wh for the backward time loop
+  #loop: LstmTimeLoop | null = null;
+  #plan: SharedPlan | null = null; // set when the loop is split
   #dxs = new Float32Array(0); // (T*N, D)
   #ones = new Float32Array(0); // (T*N)
-  #dh = new Float32Array(0); // (N, H) carried dh; after backward: d(initial h)
-  #dc = new Float32Array(0); // (N, H) carried dc; after backward: d(initial c)
-  #WhT = new Float32Array(0); // (4H, H) transpose of Wh for the backward time loop
   #gradW: Float32Array; // ((D + H), 4H): Wx.grad then Wh.grad
   #xh = new Float32Array(0); // (T*N, D + H): [x | h_prev] for the weight gradient
   #xhRight = new Float32Array(0); // view of #xh from column D
-  #out = new Float32Array(0); // view hs[N .. (T+1)*N)
-  // Per-step views, built once per shape so the time loop does not allocate.
-  #hSteps: Float32Array[] = []; // T+1 views (N, H)
-  #cSteps: Float32Array[] = []; // T+1 views (N, H)
-  #aSteps: Float32Array[] = []; // T views (N, 4H)
-  #daSteps: Float32Array[] = []; // T views (N, 4H)
-  #tcSteps: Float32Array[] = []; // T views (N, H)
-  #dhsSteps: Float32Array[] = []; // T views (N, H) of the last dhs
-  #dhsRef: Float32Array | null = null;
+  #out: Float32Array = new Float32Array(0); // view hs[N .. (T+1)*N)
   #h: Float32Array | null = null; // (N, H) carried state
   #c: Float32Array | null = null;
+  #planId = newPlanId();
+  #planVersion = 0;
 
   constructor(name: string, D: number, H: number, rng: Rng, options: TimeLSTMOptions = {}) {
     this.inputSize = D;
     this.hiddenSize = H;
     this.stateful = options.stateful ?? false;
+    this.splitSteps = options.splitSteps;
     // dWx and dWh are the two halves of one ((D + H), 4H) product (see backward).
     const gradW = new Float32Array((D + H) * 4 * H);
     this.Wx = new Param(`${name}.Wx`, [D, 4 * H], undefined, gradW.subarray(0, D * 4 * H));
-    this.Wh = new Param(`${name}.Wh`, [H, 4 * H], undefined, gradW.subarray(D * 4 * H));
+    const Wh = sharedFloat32(H * 4 * H);
+    this.Wh = new Param(`${name}.Wh`, [H, 4 * H], Wh, gradW.subarray(D * 4 * H));
     this.#gradW = gradW;
+    this.#WhT = sharedFloat32(4 * H * H);
     this.b = new Param(`${name}.b`, [4 * H]);
     rng.fillGaussian(this.Wx.value, 1 / Math.sqrt(D));
     rng.fillGaussian(this.Wh.value, 1 / Math.sqrt(H));
     this.params = [this.Wx, this.Wh, this.b];
   }
 
-  #ensure(N: number, T: number): void {
-    if (N === this.#N && T === this.#T) return;
+  /**
+   * Whether a batch of `N` rows runs the split time loop (see {@linkcode TimeLSTMOptions.splitSteps}).
+   *
+   * @example
+   * ```ts
+   * import { Rng } from "../core/random.ts";
+   * import { TimeLSTM } from "./lstm.ts";
+   * const big = new TimeLSTM("lstm", 650, 650, new Rng(1));
+   * console.assert(big.splitsSteps(20) && !big.splitsSteps(1));
+   * ```
+   */
+  splitsSteps(N: number): boolean {
+    const H = this.hiddenSize;
+    return this.splitSteps ?? 2 * N * 4 * H * H >= SPLIT_STEP_MIN_FLOP;
+  }
+
+  #ensure(N: number, T: number): LstmTimeLoop {
+    if (N === this.#N && T === this.#T && this.#loop !== null) return this.#loop;
     const D = this.inputSize, H = this.hiddenSize, G = 4 * H, TN = T * N;
     this.#N = N;
     this.#T = T;
-    this.#hs = new Float32Array((T + 1) * N * H);
-    this.#cs = new Float32Array((T + 1) * N * H);
-    this.#a = new Float32Array(TN * G);
-    this.#tc = new Float32Array(TN * H);
-    this.#da = new Float32Array(TN * G);
+    this.#hs = sharedFloat32((T + 1) * N * H);
+    this.#cs = sharedFloat32((T + 1) * N * H);
+    this.#a = sharedFloat32(TN * G);
+    this.#da = sharedFloat32(TN * G);
+    this.#dhs = sharedFloat32(TN * H);
+    this.#dh = sharedFloat32(N * H);
+    this.#dc = sharedFloat32(N * H);
     this.#dxs = new Float32Array(TN * D);
     this.#ones = new Float32Array(TN).fill(1);
-    this.#dh = new Float32Array(N * H);
-    this.#dc = new Float32Array(N * H);
     this.#xh = new Float32Array(TN * (D + H));
     this.#xhRight = this.#xh.subarray(D);
     this.#out = this.#hs.subarray(N * H);
-    const NH = N * H, NG = N * G;
-    this.#hSteps = [];
-    this.#cSteps = [];
-    this.#aSteps = [];
-    this.#daSteps = [];
-    this.#tcSteps = [];
-    for (let t = 0; t <= T; t++) {
-      this.#hSteps.push(this.#hs.subarray(t * NH, (t + 1) * NH));
-      this.#cSteps.push(this.#cs.subarray(t * NH, (t + 1) * NH));
+    const split = this.splitsSteps(N);
+    const buffers = {
+      a: this.#a,
+      hs: this.#hs,
+      cs: this.#cs,
+      tc: sharedFloat32(TN * H),
+      da: this.#da,
+      dh: this.#dh,
+      dc: this.#dc,
+      dhs: this.#dhs,
+      Wh: this.Wh.value,
+      WhT: this.#WhT,
+      sync: new Int32Array(
+        typeof SharedArrayBuffer === "function"
+          ? new SharedArrayBuffer(LstmTimeLoop.syncLength(T) * 4)
+          : new ArrayBuffer(LstmTimeLoop.syncLength(T) * 4),
+      ),
+    };
+    // Split: 4 column chunks of the forward product (4H wide), 2 of the backward one (H wide),
+    // gate rows in pairs. Unsplit: one chunk per phase, the same calls as a plain time loop.
+    const shape = split
+      ? { N, H, T, forwardChunks: 4, backwardChunks: 2, rowsPerChunk: 2 }
+      : { N, H, T, forwardChunks: 1, backwardChunks: 1, rowsPerChunk: N };
+    this.#loop = new LstmTimeLoop(buffers, shape);
+    this.#plan = split
+      ? { id: this.#planId, version: ++this.#planVersion, payload: { buffers, shape } }
+      : null;
+    return this.#loop;
+  }
+
+  /** Runs the forward or backward time loop, split between two threads when it is split. */
+  #runLoop(loop: LstmTimeLoop, backward: boolean): void {
+    loop.buffers.sync.fill(0);
+    const plan = this.#plan;
+    if (plan === null) {
+      if (backward) loop.backward();
+      else loop.forward();
+      return;
     }
-    for (let t = 0; t < T; t++) {
-      this.#aSteps.push(this.#a.subarray(t * NG, (t + 1) * NG));
-      this.#daSteps.push(this.#da.subarray(t * NG, (t + 1) * NG));
-      this.#tcSteps.push(this.#tc.subarray(t * NH, (t + 1) * NH));
-    }
-    this.#dhsRef = null;
+    // Chunks run single-threaded in OpenBLAS, whichever thread takes them.
+    const threads = blasThreads();
+    if (threads !== 1) setBlasThreads(1);
+    if (parallelEnabled()) {
+      runShared(
+        backward ? TASK.lstmBackward : TASK.lstmForward,
+        plan,
+        backward ? () => loop.backward() : () => loop.forward(),
+      );
+    } else if (backward) loop.backward();
+    else loop.forward();
+    if (threads !== 1) setBlasThreads(threads);
   }
 
   /**
@@ -284,7 +257,7 @@ export class TimeLSTM {
     if (x.length !== TN * D) {
       throw new Error(`TimeLSTM: input has ${x.length} values, expected T*N*D = ${TN * D}`);
     }
-    this.#ensure(N, T);
+    const loop = this.#ensure(N, T);
     const phase = enterPhase(Phase.recurrent);
     this.#x = x;
     const hs = this.#hs, cs = this.#cs, a = this.#a;
@@ -299,27 +272,14 @@ export class TimeLSTM {
     const bias = this.b.value;
     for (let r = 0; r < TN; r++) a.set(bias, r * G);
     sgemm(false, false, TN, G, D, 1, x, D, this.Wx.value, G, 1, a, G); // (T*N, 4H)
-    const Wh = this.Wh.value;
-    for (let t = 0; t < T; t++) {
-      const at = this.#aSteps[t];
-      sgemm(false, false, N, G, H, 1, this.#hSteps[t], H, Wh, G, 1, at, G); // (N, 4H)
-      lstmGatesForward(
-        at,
-        this.#cSteps[t],
-        this.#cSteps[t + 1],
-        this.#tcSteps[t],
-        this.#hSteps[t + 1],
-        N,
-        H,
-      );
-    }
+    this.#runLoop(loop, false); // A_t += h_{t-1} @ Wh, gates, for t = 0 .. T-1
     if (this.stateful) {
       if (this.#h === null || this.#h.length !== NH) {
         this.#h = new Float32Array(NH);
         this.#c = new Float32Array(NH);
       }
-      this.#h.set(this.#hSteps[T]);
-      this.#c!.set(this.#cSteps[T]);
+      this.#h.set(hs.subarray(T * NH));
+      this.#c!.set(cs.subarray(T * NH));
     }
     exitPhase(phase);
     return this.#out;
@@ -331,25 +291,20 @@ export class TimeLSTM {
    */
   backward(dhs: Float32Array): Float32Array {
     const N = this.#N, T = this.#T, D = this.inputSize, H = this.hiddenSize;
-    const G = 4 * H, TN = T * N, NH = N * H;
+    const G = 4 * H, TN = T * N;
+    const loop = this.#loop;
+    if (loop === null) throw new Error("TimeLSTM: backward before forward");
     if (dhs.length !== TN * H) {
       throw new Error(`TimeLSTM: dhs has ${dhs.length} values, expected T*N*H = ${TN * H}`);
     }
-    if (this.#dhsRef !== dhs) {
-      this.#dhsSteps = [];
-      for (let t = 0; t < T; t++) this.#dhsSteps.push(dhs.subarray(t * NH, (t + 1) * NH));
-      this.#dhsRef = dhs;
-    }
     const phase = enterPhase(Phase.recurrent);
-    const dh = this.#dh, dc = this.#dc;
+    this.#dhs.set(dhs);
     // dh_prev = dA @ Wh^T per step: a non-transposed product with an explicit transpose of Wh is
     // up to twice as fast for these short (N-row) products as OpenBLAS's transposed path.
-    if (this.#WhT.length !== H * G) this.#WhT = new Float32Array(H * G);
-    const WhT = this.#WhT;
-    somatcopy(true, H, G, 1, this.Wh.value, G, WhT, H); // OpenBLAS's transpose: 2x the JS one
-    dh.fill(0);
-    dc.fill(0);
-    this.#backwardSteps(N, T, H, G, WhT);
+    somatcopy(true, H, G, 1, this.Wh.value, G, this.#WhT, H); // OpenBLAS's transpose: 2x the JS one
+    this.#dh.fill(0);
+    this.#dc.fill(0);
+    this.#runLoop(loop, true); // dA_t and the carried dh, dc, for t = T-1 .. 0
     const da = this.#da;
     // [dWx; dWh] = [x | h_prev]^T @ dA as ONE product ((D + H), 4H): a taller product runs at a
     // higher fraction of the sgemm peak than two half-height ones, and the copy into [x | h_prev]
@@ -362,23 +317,6 @@ export class TimeLSTM {
     sgemm(false, true, TN, D, G, 1, da, G, this.Wx.value, G, 0, this.#dxs, D); // (T*N, D)
     exitPhase(phase);
     return this.#dxs;
-  }
-
-  /**
-   * The backward time loop: from `dh`, `dc` (zero) walks t = T-1 .. 0, leaving dA of every step
-   * in `#da` and the gradients into the initial state in `dh`, `dc`. A method of its own so that
-   * the code after it is not part of a function V8 optimizes in the middle of its first loop
-   * (which would lack type feedback there and deoptimize on every call).
-   */
-  #backwardSteps(N: number, T: number, H: number, G: number, WhT: Float32Array): void {
-    const NH = N * H, dh = this.#dh, dc = this.#dc;
-    for (let t = T - 1; t >= 0; t--) {
-      const dhsT = this.#dhsSteps[t];
-      for (let k = 0; k < NH; k++) dh[k] += dhsT[k];
-      const dat = this.#daSteps[t];
-      lstmGatesBackward(this.#aSteps[t], this.#cSteps[t], this.#tcSteps[t], dh, dc, dat, N, H);
-      sgemm(false, false, N, H, G, 1, dat, G, WhT, H, 0, dh, H); // dh_prev (N, H)
-    }
   }
 
   /** Gradient with respect to the initial `h` after the last backward, `(N, H)` (a view). */

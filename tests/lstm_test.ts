@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { Param } from "../core/param.ts";
 import { Rng } from "../core/random.ts";
-import { lstmGatesBackward, lstmGatesForward, TimeLSTM } from "../layers/lstm.ts";
+import {
+  lstmGatesBackward,
+  lstmGatesForward,
+  SPLIT_STEP_MIN_FLOP,
+  TimeLSTM,
+} from "../layers/lstm.ts";
+import { setParallel, shutdownWorker } from "../kernels/parallel.ts";
 import { sigmoid, tanh } from "../kernels/activations.ts";
 import { assertClose } from "../testing/assert_close.ts";
 import { describeGradCheck, gradCheck } from "../testing/gradcheck.ts";
@@ -45,11 +51,12 @@ function referenceLSTM(
   return hs;
 }
 
-function setup(seed: number, N: number, T: number, D: number, H: number) {
+function setup(seed: number, N: number, T: number, D: number, H: number, splitSteps?: boolean) {
   const rng = new Rng(seed);
-  const lstm = new TimeLSTM("lstm", D, H, new Rng(seed + 100), { stateful: true });
-  // Weights larger than the initialisation and a non-zero bias, so every path matters.
-  for (const p of lstm.params) rng.fillGaussian(p.value, 0.5);
+  const lstm = new TimeLSTM("lstm", D, H, new Rng(seed + 100), { stateful: true, splitSteps });
+  // Weights larger than the initialisation and a non-zero bias, so every path matters; scaled so
+  // that pre-activations stay near 1 (float32 central differences need gates off saturation).
+  for (const p of lstm.params) rng.fillGaussian(p.value, 0.5 * Math.sqrt(3 / H));
   const x = new Param("x", [T * N, D], rng.fillGaussian(new Float32Array(T * N * D), 1));
   const h0 = new Param("h0", [N, H], rng.fillGaussian(new Float32Array(N * H), 0.5));
   const c0 = new Param("c0", [N, H], rng.fillGaussian(new Float32Array(N * H), 0.5));
@@ -139,9 +146,12 @@ Deno.test("TimeLSTM: forward matches a float64 reference of the SPEC formulas", 
   assert.equal(c.length, N * H);
 });
 
-function checkGradients(lossRows: "all" | "last"): void {
-  const N = 2, T = 5, D = 4, H = 3;
-  const { lstm, x, h0, c0, w } = setup(lossRows === "all" ? 2 : 3, N, T, D, H);
+function checkGradients(lossRows: "all" | "last", split = false): void {
+  // The split loop cuts 4H columns into 4 chunks and H into 2 at multiples of 16, so it needs
+  // H = 32 to have more than one chunk per phase; N = 5 gives three row chunks (2, 2, 1).
+  const [N, T, D, H] = split ? [5, 4, 6, 32] : [2, 5, 4, 3];
+  const { lstm, x, h0, c0, w } = setup(lossRows === "all" ? 2 : 3, N, T, D, H, split);
+  assert.equal(lstm.splitsSteps(N), split);
   if (lossRows === "last") w.fill(0, 0, (T - 1) * N * H); // only h_T is in the loss
   const loss = () => {
     lstm.setState([h0.value, c0.value]);
@@ -154,8 +164,11 @@ function checkGradients(lossRows: "all" | "last"): void {
   x.grad.set(lstm.backward(w));
   h0.grad.set(lstm.dh);
   c0.grad.set(lstm.dc);
-  // float32 forward passes: entries below 1e-2 are judged by absolute error (5e-5).
-  const result = gradCheck(loss, [...lstm.params, x, h0, c0], { maxEntries: 80, floor: 1e-2 });
+  // float32 forward passes: entries below the floor are judged by absolute error (floor * 5e-3).
+  // The split case sums 640 outputs into the loss, whose float32 rounding puts the numerical
+  // gradients' noise near 1e-4; a wrong or missing chunk would be off by the gradient itself.
+  const floor = split ? 5e-2 : 1e-2;
+  const result = gradCheck(loss, [...lstm.params, x, h0, c0], { maxEntries: 80, floor });
   assert.ok(result.maxRelError < 5e-3, describeGradCheck(result));
   // Every parameter really has a gradient (the check is not vacuous).
   for (const p of [...lstm.params, x, h0, c0]) {
@@ -169,6 +182,47 @@ Deno.test("TimeLSTM: gradients of Wx, Wh, b, x, h0, c0 match numerical ones", ()
 
 Deno.test("TimeLSTM: gradients carried through dh and dc across steps (loss on h_T only)", () => {
   checkGradients("last");
+});
+
+Deno.test("TimeLSTM, split time loop: gradients match numerical ones", () => {
+  checkGradients("all", true);
+  checkGradients("last", true);
+  shutdownWorker();
+});
+
+Deno.test("TimeLSTM, split time loop: the same bits with and without the helper worker, close to the unsplit loop", () => {
+  const N = 5, T = 6, D = 7, H = 48;
+  const x = new Rng(11).fillGaussian(new Float32Array(T * N * D), 1);
+  const dhs = new Rng(12).fillGaussian(new Float32Array(T * N * H), 1);
+  const run = (splitSteps: boolean, worker: boolean) => {
+    setParallel(worker);
+    const lstm = new TimeLSTM("lstm", D, H, new Rng(13), { stateful: true, splitSteps });
+    for (const p of lstm.params) new Rng(14).fillGaussian(p.value, 0.3);
+    const out: Float32Array[] = [];
+    for (let call = 0; call < 2; call++) { // the second call starts from the carried state
+      out.push(lstm.forward(x, N, T).slice());
+      out.push(lstm.backward(dhs).slice(), lstm.dh.slice(), lstm.dc.slice());
+      for (const p of lstm.params) out.push(p.grad.slice());
+    }
+    setParallel(null);
+    return out;
+  };
+  const serial = run(true, false), shared = run(true, true), plain = run(false, false);
+  assert.equal(serial.length, 2 * 7);
+  serial.forEach((v, i) => assert.deepEqual(shared[i], v, `output ${i} differs with the worker`));
+  serial.forEach((v, i) => assertClose(v, plain[i], { rtol: 1e-5, atol: 1e-6 }));
+  shutdownWorker();
+});
+
+Deno.test("TimeLSTM: the split loop is chosen by size (chapter 6's large model, not its medium one)", () => {
+  const big = new TimeLSTM("lstm", 650, 650, new Rng(1));
+  const medium = new TimeLSTM("lstm", 100, 100, new Rng(1));
+  assert.ok(big.splitsSteps(20)); // 2 * 20 * 2600 * 650 = 68 MFLOP per step
+  assert.ok(!big.splitsSteps(2)); // 6.8 MFLOP
+  assert.ok(!medium.splitsSteps(20)); // 1.6 MFLOP
+  assert.equal(SPLIT_STEP_MIN_FLOP, 16e6);
+  assert.ok(new TimeLSTM("lstm", 4, 4, new Rng(1), { splitSteps: true }).splitsSteps(1));
+  assert.ok(!new TimeLSTM("lstm", 650, 650, new Rng(1), { splitSteps: false }).splitsSteps(20));
 });
 
 Deno.test("TimeLSTM: stateful, two T-step calls equal one 2T-step call", () => {

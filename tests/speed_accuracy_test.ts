@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { Rng } from "../core/random.ts";
 import { sigmoid, tanh } from "../kernels/activations.ts";
-import { setParallel, sharedFloat32, shutdownWorker } from "../kernels/parallel.ts";
+import {
+  newPlanId,
+  runShared,
+  setParallel,
+  sharedFloat32,
+  shutdownWorker,
+  TASK,
+} from "../kernels/parallel.ts";
+import { LstmTimeLoop } from "../kernels/lstm_steps.ts";
+import { blasThreads, setBlasThreads } from "../kernels/blas.ts";
 import { softmaxCrossEntropy, softmaxCrossEntropyReference } from "../kernels/softmax.ts";
 import { lstmGatesBackward, lstmGatesForward, transpose } from "../layers/lstm.ts";
 import { Rnnlm } from "../models/rnnlm.ts";
@@ -127,5 +136,66 @@ Deno.test("same seed, same training steps: bit-identical parameters (worker path
   const a = train(), b = train();
   assert.deepEqual(a.losses, b.losses);
   a.params.forEach((p, i) => assert.deepEqual(p, b.params[i]));
+  shutdownWorker();
+});
+
+Deno.test("LSTM time loop at chapter 6's large size: the worker takes chunks, results equal one thread's bit for bit", () => {
+  const N = 20, T = 4, H = 650, G = 4 * H;
+  const rng = new Rng(21);
+  const make = () => ({
+    a: sharedFloat32(T * N * G),
+    hs: sharedFloat32((T + 1) * N * H),
+    cs: sharedFloat32((T + 1) * N * H),
+    tc: sharedFloat32(T * N * H),
+    da: sharedFloat32(T * N * G),
+    dh: sharedFloat32(N * H),
+    dc: sharedFloat32(N * H),
+    dhs: sharedFloat32(T * N * H),
+    Wh: sharedFloat32(H * G),
+    WhT: sharedFloat32(G * H),
+    sync: new Int32Array(new SharedArrayBuffer(LstmTimeLoop.syncLength(T) * 4)),
+  });
+  const a0 = rng.fillGaussian(new Float32Array(T * N * G), 1);
+  const h0 = rng.fillGaussian(new Float32Array(N * H), 0.5);
+  const c0 = rng.fillGaussian(new Float32Array(N * H), 0.5);
+  const Wh = rng.fillGaussian(new Float32Array(H * G), 1 / Math.sqrt(H));
+  const dhs = rng.fillGaussian(new Float32Array(T * N * H), 1);
+  const shape = { N, H, T, forwardChunks: 4, backwardChunks: 2, rowsPerChunk: 2 };
+  const threads = blasThreads();
+  setBlasThreads(1);
+  const run = (shared: boolean) => {
+    const b = make();
+    b.a.set(a0), b.hs.set(h0), b.cs.set(c0), b.Wh.set(Wh), b.dhs.set(dhs);
+    for (let k = 0; k < H; k++) for (let j = 0; j < G; j++) b.WhT[j * H + k] = Wh[k * G + j];
+    const loop = new LstmTimeLoop(b, shape);
+    const plan = { id: newPlanId(), version: 1, payload: { buffers: b, shape } };
+    let mainChunks = 0;
+    for (const backward of [false, true]) {
+      b.sync.fill(0);
+      const local = () => (mainChunks += backward ? loop.backward() : loop.forward());
+      if (shared) runShared(backward ? TASK.lstmBackward : TASK.lstmForward, plan, local);
+      else local();
+    }
+    const total = loop.chunksPerLoop(false) + loop.chunksPerLoop(true);
+    return { b, mainChunks, total };
+  };
+  const serial = run(false);
+  assert.equal(serial.mainChunks, serial.total); // alone, this thread runs every chunk
+  assert.equal(serial.total, T * (4 + 10) + T * (2 + 10));
+  setParallel(true);
+  let workerTookChunks = false;
+  for (let attempt = 0; attempt < 5; attempt++) { // the first attempt also starts the worker
+    const shared = run(true);
+    if (shared.mainChunks < shared.total) workerTookChunks = true;
+    for (const key of ["a", "hs", "cs", "tc", "da", "dh", "dc"] as const) {
+      assert.deepEqual(shared.b[key], serial.b[key], `${key} differs when shared`);
+    }
+  }
+  setParallel(null);
+  setBlasThreads(threads);
+  assert.ok(workerTookChunks, "the worker never took a chunk");
+  // The loop really ran: every step's h differs from zero and dh reached the initial state.
+  assert.ok(serial.b.hs.subarray(T * N * H).some((v) => v !== 0));
+  assert.ok(serial.b.dh.some((v) => Math.abs(v) > 1e-3));
   shutdownWorker();
 });

@@ -1,0 +1,294 @@
+/**
+ * The two time loops of an LSTM layer, written so that two threads can share them.
+ *
+ * Forward walks `t = 0 .. T-1`. Each step adds `h_prev @ Wh` to the step's pre-activations, then
+ * runs the gate math. Backward walks `t = T-1 .. 0`. Each step runs the gate math backward, then
+ * computes `dh_prev = dA @ Wh^T`. Every step therefore has two phases, and each phase is cut into
+ * chunks: column blocks of the product, or row blocks of the gate math.
+ *
+ * A thread running a phase takes chunk numbers from a shared counter (`Atomics.add`) until none are
+ * left, then waits until every chunk of the phase is done before it starts the next phase. One
+ * thread alone simply takes every chunk. Two threads (the main thread and the helper worker of
+ * `kernels/parallel.ts`) split the chunks between them, however late either one arrives. Either
+ * way each chunk is the same call on the same data, so the results do not depend on how many
+ * threads ran them.
+ *
+ * Splitting pays for the per-step products of chapter 6's large model. For `(20, 650) @ (650,
+ * 2600)`, OpenBLAS's own two-thread split is no faster than one thread: the product is bound by
+ * reading `Wh`. Two single-threaded column halves, one per core, take about 0.6 of the time. A
+ * split loop calls OpenBLAS single-threaded; small layers keep one chunk per phase and the library's
+ * own threading.
+ *
+ * @module
+ */
+
+import { sgemm } from "./blas.ts";
+import { lstmGatesBackward, lstmGatesForward } from "./lstm_gates.ts";
+
+/** The buffers a time loop works on (on `SharedArrayBuffer`s when two threads share it). */
+export interface LstmLoopBuffers {
+  /** (T*N, 4H) pre-activations `x @ Wx + b` in, activated gates out. */
+  a: Float32Array;
+  /** ((T+1)*N, H) hidden states; block 0 is the initial state. */
+  hs: Float32Array;
+  /** ((T+1)*N, H) cell states; block 0 is the initial state. */
+  cs: Float32Array;
+  /** (T*N, H) `tanh(c)` of every step. */
+  tc: Float32Array;
+  /** (T*N, 4H) out: gradient of the pre-activations. */
+  da: Float32Array;
+  /** (N, H) gradient carried into `h` (zero before backward; `d h_0` after). */
+  dh: Float32Array;
+  /** (N, H) gradient carried into `c` (zero before backward; `d c_0` after). */
+  dc: Float32Array;
+  /** (T*N, H) gradient from above into every step's `h`. */
+  dhs: Float32Array;
+  /** (H, 4H) recurrent weights. */
+  Wh: Float32Array;
+  /** (4H, H) transpose of `Wh`, filled before backward. */
+  WhT: Float32Array;
+  /** (4T) chunk counters, `[taken, done]` per phase; zeroed before each loop. */
+  sync: Int32Array;
+}
+
+/** The sizes of a time loop and how its phases are cut. */
+export interface LstmLoopShape {
+  /** Batch rows per step. */
+  N: number;
+  /** Hidden width. */
+  H: number;
+  /** Time steps. */
+  T: number;
+  /** Column chunks of the forward product (`4H` columns). */
+  forwardChunks: number;
+  /** Column chunks of the backward product (`H` columns). */
+  backwardChunks: number;
+  /** Rows per chunk of the gate math. */
+  rowsPerChunk: number;
+}
+
+/**
+ * Chunk boundaries for `cols` columns cut into `k` chunks, starts rounded to multiples of 16
+ * floats (64 bytes).
+ *
+ * @example
+ * ```ts
+ * import { columnChunks } from "./lstm_steps.ts";
+ * console.assert(columnChunks(650, 2).join() === "0,320,650");
+ * ```
+ */
+export function columnChunks(cols: number, k: number): number[] {
+  const b = [0];
+  for (let c = 1; c < k; c++) b.push(Math.min(cols, Math.round((c * cols) / k / 16) * 16));
+  b.push(cols);
+  return b;
+}
+
+/**
+ * The forward and backward time loops over one set of buffers, with every per-step and per-chunk
+ * view built once, so that the loops do not allocate.
+ *
+ * @example
+ * ```ts
+ * import { LstmTimeLoop } from "./lstm_steps.ts";
+ * const N = 1, H = 1, T = 1, G = 4;
+ * const f32 = (n: number) => new Float32Array(n);
+ * const buffers = {
+ *   a: f32(T * N * G), hs: f32((T + 1) * N * H), cs: new Float32Array([2, 0]), tc: f32(T * N * H),
+ *   da: f32(T * N * G), dh: f32(N * H), dc: f32(N * H), dhs: f32(T * N * H), Wh: f32(H * G),
+ *   WhT: f32(G * H), sync: new Int32Array(4 * T),
+ * };
+ * const loop = new LstmTimeLoop(buffers, {
+ *   N, H, T, forwardChunks: 1, backwardChunks: 1, rowsPerChunk: 1,
+ * });
+ * loop.forward(); // gates all 0.5 (pre-activations 0), g = 0: c = 0.5 * 2
+ * console.assert(buffers.cs[1] === 1);
+ * ```
+ */
+export class LstmTimeLoop {
+  /** The sizes and cuts this loop was built for. */
+  readonly shape: Readonly<LstmLoopShape>;
+  /** The buffers it works on. */
+  readonly buffers: Readonly<LstmLoopBuffers>;
+  #fwdCols: number[];
+  #bwdCols: number[];
+  #rowChunks: number;
+  #hSteps: Float32Array[] = []; // T+1 views (N, H)
+  #cSteps: Float32Array[] = []; // T+1 views (N, H)
+  #aSteps: Float32Array[] = []; // T views (N, 4H)
+  #daSteps: Float32Array[] = []; // T views (N, 4H)
+  #tcSteps: Float32Array[] = []; // T views (N, H)
+  #dhsSteps: Float32Array[] = []; // T views (N, H)
+  #WhCols: Float32Array[] = []; // forward chunk c: Wh from column fwdCols[c]
+  #aCols: Float32Array[] = []; // step t, chunk c at t * forwardChunks + c
+  #WhTCols: Float32Array[] = []; // backward chunk c: WhT from column bwdCols[c]
+  #dhCols: Float32Array[] = []; // backward chunk c: dh from column bwdCols[c]
+
+  constructor(buffers: LstmLoopBuffers, shape: LstmLoopShape) {
+    const { N, H, T, forwardChunks, backwardChunks, rowsPerChunk } = shape;
+    const G = 4 * H, NH = N * H, NG = N * G;
+    if (buffers.sync.length < 4 * T) throw new Error("LstmTimeLoop: sync needs 4T counters");
+    this.shape = { ...shape };
+    this.buffers = buffers;
+    this.#fwdCols = columnChunks(G, forwardChunks);
+    this.#bwdCols = columnChunks(H, backwardChunks);
+    this.#rowChunks = Math.ceil(N / rowsPerChunk);
+    const { a, hs, cs, tc, da, dh, dhs, Wh, WhT } = buffers;
+    for (let t = 0; t <= T; t++) {
+      this.#hSteps.push(hs.subarray(t * NH, (t + 1) * NH));
+      this.#cSteps.push(cs.subarray(t * NH, (t + 1) * NH));
+    }
+    for (let t = 0; t < T; t++) {
+      this.#aSteps.push(a.subarray(t * NG, (t + 1) * NG));
+      this.#daSteps.push(da.subarray(t * NG, (t + 1) * NG));
+      this.#tcSteps.push(tc.subarray(t * NH, (t + 1) * NH));
+      this.#dhsSteps.push(dhs.subarray(t * NH, (t + 1) * NH));
+      for (let c = 0; c < forwardChunks; c++) {
+        this.#aCols.push(a.subarray(t * NG + this.#fwdCols[c], (t + 1) * NG));
+      }
+    }
+    for (let c = 0; c < forwardChunks; c++) this.#WhCols.push(Wh.subarray(this.#fwdCols[c]));
+    for (let c = 0; c < backwardChunks; c++) {
+      this.#WhTCols.push(WhT.subarray(this.#bwdCols[c]));
+      this.#dhCols.push(dh.subarray(this.#bwdCols[c]));
+    }
+  }
+
+  /** Chunks in one loop: per step, the product's column chunks and the gate math's row chunks. */
+  chunksPerLoop(backward: boolean): number {
+    const { T } = this.shape;
+    return T * ((backward ? this.#bwdCols : this.#fwdCols).length - 1 + this.#rowChunks);
+  }
+
+  /** Number of chunk counters a loop of `T` steps needs. */
+  static syncLength(T: number): number {
+    return 4 * T;
+  }
+
+  /**
+   * Runs the forward loop (or this thread's share of it): for each step, `a_t += h_{t-1} @ Wh`,
+   * then the gates, writing `hs`, `cs` and `tc` of the step. Returns the number of chunks this
+   * thread ran.
+   */
+  forward(): number {
+    const { N, H, T, forwardChunks: k, rowsPerChunk: rpc } = this.shape;
+    const G = 4 * H, rc = this.#rowChunks, cols = this.#fwdCols, s = this.buffers.sync;
+    let ran = 0;
+    for (let t = 0; t < T; t++) {
+      const p = 4 * t; // counters of the product phase at p, p+1; of the gate phase at p+2, p+3
+      for (;;) {
+        const c = Atomics.add(s, p, 1);
+        if (c >= k) break;
+        const w = cols[c + 1] - cols[c];
+        sgemm(
+          false,
+          false,
+          N,
+          w,
+          H,
+          1,
+          this.#hSteps[t],
+          H,
+          this.#WhCols[c],
+          G,
+          1,
+          this.#aCols[t * k + c],
+          G,
+        ); // (N, w)
+        Atomics.add(s, p + 1, 1);
+        ran++;
+      }
+      waitDone(s, p + 1, k);
+      for (;;) {
+        const c = Atomics.add(s, p + 2, 1);
+        if (c >= rc) break;
+        const n0 = c * rpc, n1 = Math.min(n0 + rpc, N);
+        lstmGatesForward(
+          this.#aSteps[t],
+          this.#cSteps[t],
+          this.#cSteps[t + 1],
+          this.#tcSteps[t],
+          this.#hSteps[t + 1],
+          N,
+          H,
+          n0,
+          n1,
+        );
+        Atomics.add(s, p + 3, 1);
+        ran++;
+      }
+      waitDone(s, p + 3, rc);
+    }
+    return ran;
+  }
+
+  /**
+   * Runs the backward loop (or this thread's share of it): for each step from the last, `dh +=
+   * dhs_t`, the gates backward into `da_t` (and `dc`), then `dh = da_t @ Wh^T`. Returns the number
+   * of chunks this thread ran.
+   */
+  backward(): number {
+    const { N, H, T, backwardChunks: k, rowsPerChunk: rpc } = this.shape;
+    const G = 4 * H, rc = this.#rowChunks, cols = this.#bwdCols, s = this.buffers.sync;
+    const dh = this.buffers.dh, dc = this.buffers.dc;
+    let ran = 0;
+    for (let t = T - 1; t >= 0; t--) {
+      const p = 4 * (T - 1 - t); // gate phase at p, p+1; product phase at p+2, p+3
+      for (;;) {
+        const c = Atomics.add(s, p, 1);
+        if (c >= rc) break;
+        const n0 = c * rpc, n1 = Math.min(n0 + rpc, N);
+        addRows(dh, this.#dhsSteps[t], n0 * H, n1 * H);
+        lstmGatesBackward(
+          this.#aSteps[t],
+          this.#cSteps[t],
+          this.#tcSteps[t],
+          dh,
+          dc,
+          this.#daSteps[t],
+          N,
+          H,
+          n0,
+          n1,
+        );
+        Atomics.add(s, p + 1, 1);
+        ran++;
+      }
+      waitDone(s, p + 1, rc);
+      for (;;) {
+        const c = Atomics.add(s, p + 2, 1);
+        if (c >= k) break;
+        const w = cols[c + 1] - cols[c];
+        sgemm(
+          false,
+          false,
+          N,
+          w,
+          G,
+          1,
+          this.#daSteps[t],
+          G,
+          this.#WhTCols[c],
+          H,
+          0,
+          this.#dhCols[c],
+          H,
+        ); // (N, w)
+        Atomics.add(s, p + 3, 1);
+        ran++;
+      }
+      waitDone(s, p + 3, k);
+    }
+    return ran;
+  }
+}
+
+/** `dst[k] += src[k]` for `k` in `[from, to)`. */
+function addRows(dst: Float32Array, src: Float32Array, from: number, to: number): void {
+  for (let k = from; k < to; k++) dst[k] += src[k];
+}
+
+/** Spins until counter `i` reaches `count` (the other thread is finishing a chunk). */
+function waitDone(s: Int32Array, i: number, count: number): void {
+  while (Atomics.load(s, i) < count) { /* a chunk takes well under a millisecond */ }
+}
