@@ -133,6 +133,35 @@ export async function prepareData(
   };
 }
 
+/**
+ * The trainer a plan asks for: SGD at `plan.lr` with the plan's batching, clipping and evaluation
+ * interval. Also sets OpenBLAS's thread count when the plan fixes one. The experiment runner and
+ * `bench:train` both build their trainers here, so a benchmark times exactly what a run trains.
+ *
+ * @example
+ * ```ts ignore
+ * const trainer = planTrainer(model, experiment.plan(hp), xs, ts);
+ * trainer.step(); // one iteration: loss, backward, clipping, update
+ * ```
+ */
+export function planTrainer(
+  model: LanguageModel,
+  plan: TrainPlan,
+  xs: Int32Array,
+  ts: Int32Array,
+): Trainer {
+  if (plan.blasThreads !== undefined && plan.blasThreads > 0) setBlasThreads(plan.blasThreads);
+  return new Trainer(model, new SGD(plan.lr), xs, ts, {
+    batchSize: plan.batchSize,
+    timeSize: plan.timeSize,
+    maxGrad: plan.maxGrad,
+    evalInterval: plan.evalInterval,
+    wrap: plan.wrap,
+    restartEachEpoch: plan.restartEachEpoch,
+    clip: clipGrads,
+  });
+}
+
 function emptySummary(): RunSummary {
   return {
     epochs_completed: 0,
@@ -215,22 +244,12 @@ export async function runExperiment(
   const print = opts.print ?? ((l: string) => console.log(l));
   const say = opts.quiet ? () => {} : print;
   const plan: TrainPlan = exp.plan(hp);
-  if (plan.blasThreads !== undefined && plan.blasThreads > 0) setBlasThreads(plan.blasThreads);
 
   // Everything that can fail on bad input happens before the run directory exists.
   const data = await prepareData(exp, hp, opts);
   const rng = new Rng(seed);
   const model = exp.model(hp, data.vocabSize, rng);
-  const sgd = new SGD(plan.lr);
-  const trainer = new Trainer(model, sgd, data.xs, data.ts, {
-    batchSize: plan.batchSize,
-    timeSize: plan.timeSize,
-    maxGrad: plan.maxGrad,
-    evalInterval: plan.evalInterval,
-    wrap: plan.wrap,
-    restartEachEpoch: plan.restartEachEpoch,
-    clip: clipGrads,
-  });
+  const trainer = planTrainer(model, plan, data.xs, data.ts);
   if (trainer.itersPerEpoch < 1) {
     throw new UserError(
       `the training corpus (${data.xs.length + 1} tokens) is shorter than one batch of ` +
@@ -451,7 +470,7 @@ export async function runExperiment(
             valid_ppl: valid,
           });
         } else if (plan.lrDecay !== null) {
-          sgd.lr /= plan.lrDecay;
+          trainer.optimizer.lr /= plan.lrDecay;
         }
       }
       append(line);
