@@ -24,6 +24,7 @@
 
 import { sgemm } from "./blas.ts";
 import { lstmGatesBackward, lstmGatesForward } from "./lstm_gates.ts";
+import { throwWorkerFailed, workerFailed } from "./parallel.ts";
 
 /** The buffers a time loop works on (on `SharedArrayBuffer`s when two threads share it). */
 export interface LstmLoopBuffers {
@@ -288,7 +289,13 @@ function addRows(dst: Float32Array, src: Float32Array, from: number, to: number)
   for (let k = from; k < to; k++) dst[k] += src[k];
 }
 
-/** Spins until counter `i` reaches `count` (the other thread is finishing a chunk). */
+/**
+ * Spins until counter `i` reaches `count` (the other thread is finishing a chunk, which takes well
+ * under a millisecond), checking now and then that the helper worker has not failed.
+ */
 function waitDone(s: Int32Array, i: number, count: number): void {
-  while (Atomics.load(s, i) < count) { /* a chunk takes well under a millisecond */ }
+  let spins = 0;
+  while (Atomics.load(s, i) < count) {
+    if ((++spins & 0xffff) === 0 && workerFailed()) throwWorkerFailed();
+  }
 }

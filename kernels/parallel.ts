@@ -38,8 +38,10 @@ export const CTL = {
   state: 2,
   /** Task kind. */
   kind: 3,
-  /** First of the integer arguments. */
+  /** First of the integer arguments (up to 9). */
   args: 4,
+  /** Set to 1 by a worker whose task threw (it prints the error and closes). */
+  failed: 14,
   /** Next row to hand out (the shared chunk counter). */
   next: 15,
   /** Slot versions start here (one per slot). */
@@ -189,8 +191,36 @@ function join(gen: number): void {
   for (;;) {
     const d = Atomics.load(ctlI, CTL.done);
     if (d === gen) return;
+    if (workerFailed()) throwWorkerFailed();
     Atomics.wait(ctlI, CTL.done, d, 1000);
   }
+}
+
+/**
+ * Whether the helper worker's last task threw. Threads that wait for the worker's share of a task
+ * check this, so that a failure ends the program with an error instead of a wait that never ends.
+ *
+ * @example
+ * ```ts
+ * import { workerFailed } from "./parallel.ts";
+ * console.assert(workerFailed() === false);
+ * ```
+ */
+export function workerFailed(): boolean {
+  return ctlI.length > 0 && Atomics.load(ctlI, CTL.failed) !== 0;
+}
+
+/**
+ * Throws the error for a failed helper worker (whose own message is already on stderr) and turns
+ * the worker off for the rest of the process.
+ */
+export function throwWorkerFailed(): never {
+  worker = null;
+  ctlI = new Int32Array(0);
+  enabled = false;
+  throw new Error(
+    "the helper worker failed (its error is printed above); set RNNLAB_WORKERS=0 to run on one thread",
+  );
 }
 
 /** Makes `buffer` the current buffer of `slot` (sent to the worker on its next task). */

@@ -14,8 +14,8 @@ let ctlF: Float64Array<ArrayBufferLike> = new Float64Array(0);
 const slots: (SharedArrayBuffer | null)[] = [null, null, null, null];
 const slotVersions = [0, 0, 0, 0];
 let wakeOnSlot: (() => void) | null = null;
-/** LSTM time loops by plan id, with the version they were built from. */
-const loops = new Map<number, { version: number; loop: LstmTimeLoop }>();
+/** Plans by id as received, and the LSTM time loop built from each on first use. */
+const plans = new Map<number, { version: number; payload: unknown; loop: LstmTimeLoop | null }>();
 
 interface CtlMessage {
   type: "ctl";
@@ -31,7 +31,7 @@ interface PlanMessage {
   type: "plan";
   id: number;
   version: number;
-  payload: { buffers: LstmLoopBuffers; shape: LstmLoopShape };
+  payload: unknown;
 }
 
 (self as unknown as {
@@ -48,8 +48,7 @@ interface PlanMessage {
         slots[m.slot] = m.buffer;
         slotVersions[m.slot] = m.version;
       } else {
-        const { buffers, shape } = m.payload;
-        loops.set(m.id, { version: m.version, loop: new LstmTimeLoop(buffers, shape) });
+        plans.set(m.id, { version: m.version, payload: m.payload, loop: null });
       }
       const w = wakeOnSlot;
       wakeOnSlot = null;
@@ -60,8 +59,17 @@ interface PlanMessage {
 /** Waits until the worker has version `version` of the LSTM loop plan `id`. */
 async function loopReady(id: number, version: number): Promise<LstmTimeLoop> {
   for (;;) {
-    const entry = loops.get(id);
-    if (entry !== undefined && entry.version === version) return entry.loop;
+    const entry = plans.get(id);
+    if (entry !== undefined && entry.version === version) {
+      if (entry.loop === null) {
+        const { buffers, shape } = entry.payload as {
+          buffers: LstmLoopBuffers;
+          shape: LstmLoopShape;
+        };
+        entry.loop = new LstmTimeLoop(buffers, shape);
+      }
+      return entry.loop;
+    }
     await new Promise<void>((r) => (wakeOnSlot = r));
   }
 }
@@ -95,31 +103,47 @@ async function loop(): Promise<void> {
       continue;
     }
     gen = Atomics.load(ctlI, CTL.gen);
-    const kind = ctlI[CTL.kind];
-    if (kind === TASK.softmaxLoss) {
-      await slotsReady([SLOT.scores, SLOT.targets, SLOT.rowLoss]);
-      const sb = slots[SLOT.scores]!, tb = slots[SLOT.targets]!, lb = slots[SLOT.rowLoss]!;
-      if (scoresView.buffer !== sb) scoresView = new Float32Array(sb);
-      if (targetsView.buffer !== tb) targetsView = new Int32Array(tb);
-      if (lossView.buffer !== lb) lossView = new Float64Array(lb);
-      const a = CTL.args;
-      const off = ctlI[a];
-      const scores = off === 0 ? scoresView : scoresView.subarray(off);
-      const rows = ctlI[a + 1], V = ctlI[a + 2], ignore = ctlI[a + 3], train = ctlI[a + 4] === 1;
-      const invCount = ctlF[0];
-      for (;;) {
-        const r0 = Atomics.add(ctlI, CTL.next, CHUNK_ROWS);
-        if (r0 >= rows) break;
-        const r1 = Math.min(r0 + CHUNK_ROWS, rows);
-        softmaxLossRange(scores, targetsView, r0, r1, V, ignore, train, invCount, lossView);
-      }
-    } else if (kind === TASK.lstmForward || kind === TASK.lstmBackward) {
-      const loop = await loopReady(ctlI[CTL.args], ctlI[CTL.args + 1]);
-      if (kind === TASK.lstmForward) loop.forward();
-      else loop.backward();
+    try {
+      await runTask(ctlI[CTL.kind]);
+    } catch (e) {
+      // The main thread sees the flag while it waits for this worker's share, and stops with an
+      // error that points here.
+      console.error(`rnnlab helper worker: ${e instanceof Error ? e.message : String(e)}`);
+      Atomics.store(ctlI, CTL.failed, 1);
+      Atomics.notify(ctlI, CTL.done);
+      (self as unknown as { close(): void }).close();
+      return;
     }
     Atomics.store(ctlI, CTL.state, 0);
     Atomics.store(ctlI, CTL.done, gen);
     Atomics.notify(ctlI, CTL.done);
+  }
+}
+
+/** Runs this worker's share of one task of `kind`; throws on a kind it does not know. */
+async function runTask(kind: number): Promise<void> {
+  if (kind === TASK.softmaxLoss) {
+    await slotsReady([SLOT.scores, SLOT.targets, SLOT.rowLoss]);
+    const sb = slots[SLOT.scores]!, tb = slots[SLOT.targets]!, lb = slots[SLOT.rowLoss]!;
+    if (scoresView.buffer !== sb) scoresView = new Float32Array(sb);
+    if (targetsView.buffer !== tb) targetsView = new Int32Array(tb);
+    if (lossView.buffer !== lb) lossView = new Float64Array(lb);
+    const a = CTL.args;
+    const off = ctlI[a];
+    const scores = off === 0 ? scoresView : scoresView.subarray(off);
+    const rows = ctlI[a + 1], V = ctlI[a + 2], ignore = ctlI[a + 3], train = ctlI[a + 4] === 1;
+    const invCount = ctlF[0];
+    for (;;) {
+      const r0 = Atomics.add(ctlI, CTL.next, CHUNK_ROWS);
+      if (r0 >= rows) break;
+      const r1 = Math.min(r0 + CHUNK_ROWS, rows);
+      softmaxLossRange(scores, targetsView, r0, r1, V, ignore, train, invCount, lossView);
+    }
+  } else if (kind === TASK.lstmForward || kind === TASK.lstmBackward) {
+    const loop = await loopReady(ctlI[CTL.args], ctlI[CTL.args + 1]);
+    if (kind === TASK.lstmForward) loop.forward();
+    else loop.backward();
+  } else {
+    throw new Error(`unknown task kind ${kind}`);
   }
 }

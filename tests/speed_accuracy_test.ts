@@ -8,6 +8,7 @@ import {
   sharedFloat32,
   shutdownWorker,
   TASK,
+  workerFailed,
 } from "../kernels/parallel.ts";
 import { LstmTimeLoop } from "../kernels/lstm_steps.ts";
 import { blasThreads, setBlasThreads } from "../kernels/blas.ts";
@@ -197,5 +198,29 @@ Deno.test("LSTM time loop at chapter 6's large size: the worker takes chunks, re
   // The loop really ran: every step's h differs from zero and dh reached the initial state.
   assert.ok(serial.b.hs.subarray(T * N * H).some((v) => v !== 0));
   assert.ok(serial.b.dh.some((v) => Math.abs(v) > 1e-3));
+  shutdownWorker();
+});
+
+Deno.test("a helper worker that fails stops the caller with an error, not a wait that never ends", () => {
+  setParallel(true);
+  let ranLocally = false;
+  try {
+    // A task kind the worker does not know makes it throw (it prints its error and closes).
+    assert.throws(
+      () => runShared(99, { id: newPlanId(), version: 1, payload: {} }, () => (ranLocally = true)),
+      /the helper worker failed .* set RNNLAB_WORKERS=0/,
+    );
+    assert.ok(ranLocally);
+    assert.equal(workerFailed(), false); // the failed worker is forgotten ...
+  } finally {
+    setParallel(null); // ... and the next task starts a new one
+  }
+  const { scores, ts, rows } = modelScores();
+  const serialScores = scores.slice();
+  setParallel(false);
+  const serial = softmaxCrossEntropy(serialScores, ts, rows, V, -1, true);
+  setParallel(true);
+  assert.equal(softmaxCrossEntropy(scores, ts, rows, V, -1, true), serial);
+  setParallel(null);
   shutdownWorker();
 });
