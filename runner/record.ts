@@ -45,6 +45,32 @@ export interface RunSummary {
   tokens_per_sec: number | null;
 }
 
+/**
+ * The summary of a run that has not trained yet: no epochs, no figures.
+ *
+ * @example
+ * ```ts
+ * import { emptySummary } from "./record.ts";
+ * const s = { ...emptySummary(), epochs_completed: 1 };
+ * console.assert(s.test_ppl === null && s.iterations === 0);
+ * ```
+ */
+export function emptySummary(): RunSummary {
+  return {
+    epochs_completed: 0,
+    iterations: 0,
+    final_train_ppl: null,
+    best_train_ppl: null,
+    final_valid_ppl: null,
+    best_valid_ppl: null,
+    test_ppl: null,
+    test_ppl_best: null,
+    wall_time_s: 0,
+    train_time_s: 0,
+    tokens_per_sec: null,
+  };
+}
+
 /** Whether the run reproduced its experiment's reference figure. */
 export interface ReferenceVerdict {
   verdict: "within_band" | "outside_band" | "not_applicable";

@@ -23,6 +23,7 @@ import { Progress } from "./progress.ts";
 import {
   checkpointDir,
   createRunDir,
+  emptySummary,
   type MetricLine,
   MetricsWriter,
   parseMetrics,
@@ -160,22 +161,6 @@ export function planTrainer(
     restartEachEpoch: plan.restartEachEpoch,
     clip: clipGrads,
   });
-}
-
-function emptySummary(): RunSummary {
-  return {
-    epochs_completed: 0,
-    iterations: 0,
-    final_train_ppl: null,
-    best_train_ppl: null,
-    final_valid_ppl: null,
-    best_valid_ppl: null,
-    test_ppl: null,
-    test_ppl_best: null,
-    wall_time_s: 0,
-    train_time_s: 0,
-    tokens_per_sec: null,
-  };
 }
 
 /** Compares the summary with the experiment's reference figure. */

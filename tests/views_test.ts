@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { UserError } from "../core/errors.ts";
 import {
   effectiveStatus,
+  emptySummary,
   type MetricLine,
   parseMetrics,
   readMetrics,
@@ -73,20 +74,7 @@ function record(o: {
       experiment_sha256: "",
       code_sha256: "",
     },
-    summary: {
-      epochs_completed: 100,
-      iterations: 1900,
-      final_train_ppl: null,
-      best_train_ppl: null,
-      final_valid_ppl: null,
-      best_valid_ppl: null,
-      test_ppl: null,
-      test_ppl_best: null,
-      wall_time_s: 0,
-      train_time_s: 0,
-      tokens_per_sec: null,
-      ...o.summary,
-    },
+    summary: { ...emptySummary(), epochs_completed: 100, iterations: 1900, ...o.summary },
     reference: {
       verdict: o.verdict ?? "within_band",
       metric: "final_train_ppl",
