@@ -11,6 +11,10 @@
  * gets `dWh` from one `sgemm` as well. The gate nonlinearities use a table-based exponential
  * (`sigmoidRange`, `tanhRange` from `kernels/activations.ts`), accurate to 1e-9.
  *
+ * The time loops themselves live in `kernels/lstm_steps.ts`. A layer large enough
+ * ({@linkcode SPLIT_STEP_MIN_FLOP}) cuts each step into chunks that the main thread and the helper
+ * worker share. A smaller one runs each step as one product and one pass of the gate math.
+ *
  * @module
  */
 
