@@ -385,9 +385,23 @@ export async function runExperiment(
   let lastBeat = performance.now();
   let lastCkpt = performance.now();
   let itersThisProcess = 0;
+  // Times, iterations and throughput so far, as of `at` (a running record shows them too).
+  const timedSummary = (at: string): RunSummary => {
+    const train_time_s = round(trainSeconds(), 3);
+    const iterations = trainer.getState().totalIters;
+    return {
+      ...summary,
+      iterations,
+      train_time_s,
+      tokens_per_sec: train_time_s > 0
+        ? Math.round((iterations * tokensPerIter) / train_time_s)
+        : null,
+      wall_time_s: round((Date.parse(at) - Date.parse(record.started_at)) / 1000, 3),
+    };
+  };
   const heartbeat = async () => {
     record.heartbeat_at = nowIso();
-    record.summary = { ...summary, train_time_s: round(trainSeconds(), 3) };
+    record.summary = timedSummary(record.heartbeat_at);
     await writeRunRecord(dir, record);
   };
 
@@ -486,17 +500,8 @@ export async function runExperiment(
     progress.done();
     for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
     metrics.close();
-    summary.train_time_s = round(trainSeconds(), 3);
-    const itersDone = trainer.getState().totalIters;
-    summary.iterations = itersDone;
-    summary.tokens_per_sec = summary.train_time_s > 0
-      ? Math.round((itersDone * tokensPerIter) / summary.train_time_s)
-      : null;
     record.finished_at = nowIso();
-    summary.wall_time_s = round(
-      (Date.parse(record.finished_at) - Date.parse(record.started_at)) / 1000,
-      3,
-    );
+    Object.assign(summary, timedSummary(record.finished_at));
     record.status = status;
     record.exit_reason = exitReason;
     record.summary = summary;

@@ -203,6 +203,10 @@ Deno.test("SIGINT mid-run: interrupted with a checkpoint, exit 130; --resume com
   assert.equal(rec.status, "interrupted");
   assert.match(rec.exit_reason!, /interrupted by SIGINT at iteration \d+/);
   assert.ok(rec.summary.epochs_completed < 4);
+  // Iterations, times and throughput are those of the interrupted run so far.
+  const { iterations, train_time_s, wall_time_s, tokens_per_sec } = rec.summary;
+  assert.ok(iterations > 0 && train_time_s > 0 && wall_time_s >= train_time_s);
+  assert.equal(tokens_per_sec, Math.round((iterations * 10 * 5) / train_time_s));
   await Deno.stat(`${dir}/checkpoints/last.ckpt`);
 
   const resumed = await runCliProcess("experiment.ts", ["--resume", dir, "--quiet"]);
