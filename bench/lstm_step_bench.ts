@@ -1,6 +1,7 @@
 /**
  * One LSTM time step (gate math forward and backward) and a whole TimeLSTM forward + backward at
- * chapter 6's sizes. Run with `deno task bench`.
+ * chapter 6's sizes, with the time steps split between two threads and not. Run with
+ * `deno task bench`.
  *
  * @module
  */
@@ -25,15 +26,20 @@ for (const H of [100, 650]) {
     dc.fill(0.5);
     lstmGatesBackward(a, cPrev, tc, dh, dc, da, N, H);
   });
-  const lstm = new TimeLSTM("lstm", H, H, new Rng(2), { stateful: true });
   const x = rng.fillGaussian(new Float32Array(T * N * H), 1);
   const dhs = rng.fillGaussian(new Float32Array(T * N * H), 0.01);
-  Deno.bench(
-    `TimeLSTM forward + backward, N=${N} T=${T} D=H=${H}`,
-    { group: `time H=${H}` },
-    () => {
-      lstm.forward(x, N, T);
-      lstm.backward(dhs);
-    },
-  );
+  // The layer's own choice (split between two threads at H = 650, not at H = 100), then the
+  // other one, so that the group shows what splitting the time steps buys.
+  for (const splitSteps of [undefined, !new TimeLSTM("probe", H, H, new Rng(2)).splitsSteps(N)]) {
+    const lstm = new TimeLSTM("lstm", H, H, new Rng(2), { stateful: true, splitSteps });
+    const how = lstm.splitsSteps(N) ? "steps split" : "steps whole";
+    Deno.bench(
+      `TimeLSTM forward + backward, N=${N} T=${T} D=H=${H}, ${how}`,
+      { group: `time H=${H}`, baseline: splitSteps === undefined },
+      () => {
+        lstm.forward(x, N, T);
+        lstm.backward(dhs);
+      },
+    );
+  }
 }
