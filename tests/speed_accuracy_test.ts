@@ -10,7 +10,7 @@ import {
   TASK,
   workerFailed,
 } from "../kernels/parallel.ts";
-import { LstmTimeLoop } from "../kernels/lstm_steps.ts";
+import { columnChunks, LstmTimeLoop } from "../kernels/lstm_steps.ts";
 import { blasThreads, setBlasThreads } from "../kernels/blas.ts";
 import { softmaxCrossEntropy, softmaxCrossEntropyReference } from "../kernels/softmax.ts";
 import { lstmGatesBackward, lstmGatesForward, transpose } from "../layers/lstm.ts";
@@ -223,4 +223,18 @@ Deno.test("a helper worker that fails stops the caller with an error, not a wait
   assert.equal(softmaxCrossEntropy(scores, ts, rows, V, -1, true), serial);
   setParallel(null);
   shutdownWorker();
+});
+
+Deno.test("columnChunks: 64-byte aligned starts that cover every column once", () => {
+  assert.deepEqual(columnChunks(2600, 4), [0, 656, 1296, 1952, 2600]); // BetterRnnlm's 4H
+  assert.deepEqual(columnChunks(650, 2), [0, 320, 650]); // and its H
+  assert.deepEqual(columnChunks(12, 4), [0, 0, 0, 12, 12]); // too narrow: empty chunks
+  for (const [cols, k] of [[400, 4], [100, 2], [2600, 7], [33, 3]]) {
+    const b = columnChunks(cols, k);
+    assert.equal(b.length, k + 1);
+    assert.equal(b[0], 0);
+    assert.equal(b[k], cols);
+    for (let c = 1; c <= k; c++) assert.ok(b[c] >= b[c - 1]);
+    for (let c = 1; c < k; c++) assert.ok(b[c] % 16 === 0 || b[c] === cols);
+  }
 });
