@@ -213,6 +213,11 @@ export function workerFailed(): boolean {
 /**
  * Throws the error for a failed helper worker (whose own message is already on stderr) and turns
  * the worker off for the rest of the process.
+ *
+ * @example
+ * ```ts ignore
+ * while (Atomics.load(counters, i) < count) if (workerFailed()) throwWorkerFailed();
+ * ```
  */
 export function throwWorkerFailed(): never {
   worker = null;
