@@ -103,6 +103,10 @@ def main():
     bad = [c for c in a.configs if c not in CONFIGS]
     if bad:
         sys.exit("unknown configuration %s; choose from %s" % (", ".join(bad), ", ".join(CONFIGS)))
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        sys.exit("the book's code needs NumPy: pip install numpy")
     if not os.path.isfile(os.path.join(a.book, "common", "trainer.py")):
         sys.exit("%s is not a checkout of the book's code (no common/trainer.py); see --help" % a.book)
     book = import_book(os.path.abspath(a.book))
