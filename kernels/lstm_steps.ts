@@ -172,53 +172,11 @@ export class LstmTimeLoop {
    * thread ran.
    */
   forward(): number {
-    const { N, H, T, forwardChunks: k, rowsPerChunk: rpc } = this.shape;
-    const G = 4 * H, rc = this.#rowChunks, cols = this.#fwdCols, s = this.buffers.sync;
+    const T = this.shape.T, k = this.shape.forwardChunks, rc = this.#rowChunks;
     let ran = 0;
     for (let t = 0; t < T; t++) {
-      const p = 4 * t; // counters of the product phase at p, p+1; of the gate phase at p+2, p+3
-      for (;;) {
-        const c = Atomics.add(s, p, 1);
-        if (c >= k) break;
-        const w = cols[c + 1] - cols[c];
-        sgemm(
-          false,
-          false,
-          N,
-          w,
-          H,
-          1,
-          this.#hSteps[t],
-          H,
-          this.#WhCols[c],
-          G,
-          1,
-          this.#aCols[t * k + c],
-          G,
-        ); // (N, w)
-        Atomics.add(s, p + 1, 1);
-        ran++;
-      }
-      waitDone(s, p + 1, k);
-      for (;;) {
-        const c = Atomics.add(s, p + 2, 1);
-        if (c >= rc) break;
-        const n0 = c * rpc, n1 = Math.min(n0 + rpc, N);
-        lstmGatesForward(
-          this.#aSteps[t],
-          this.#cSteps[t],
-          this.#cSteps[t + 1],
-          this.#tcSteps[t],
-          this.#hSteps[t + 1],
-          N,
-          H,
-          n0,
-          n1,
-        );
-        Atomics.add(s, p + 3, 1);
-        ran++;
-      }
-      waitDone(s, p + 3, rc);
+      ran += this.#phase(4 * t, k, this.#forwardProduct, t);
+      ran += this.#phase(4 * t + 2, rc, this.#forwardGates, t);
     }
     return ran;
   }
@@ -229,59 +187,67 @@ export class LstmTimeLoop {
    * of chunks this thread ran.
    */
   backward(): number {
-    const { N, H, T, backwardChunks: k, rowsPerChunk: rpc } = this.shape;
-    const G = 4 * H, rc = this.#rowChunks, cols = this.#bwdCols, s = this.buffers.sync;
-    const dh = this.buffers.dh, dc = this.buffers.dc;
+    const T = this.shape.T, k = this.shape.backwardChunks, rc = this.#rowChunks;
     let ran = 0;
     for (let t = T - 1; t >= 0; t--) {
-      const p = 4 * (T - 1 - t); // gate phase at p, p+1; product phase at p+2, p+3
-      for (;;) {
-        const c = Atomics.add(s, p, 1);
-        if (c >= rc) break;
-        const n0 = c * rpc, n1 = Math.min(n0 + rpc, N);
-        addRows(dh, this.#dhsSteps[t], n0 * H, n1 * H);
-        lstmGatesBackward(
-          this.#aSteps[t],
-          this.#cSteps[t],
-          this.#tcSteps[t],
-          dh,
-          dc,
-          this.#daSteps[t],
-          N,
-          H,
-          n0,
-          n1,
-        );
-        Atomics.add(s, p + 1, 1);
-        ran++;
-      }
-      waitDone(s, p + 1, rc);
-      for (;;) {
-        const c = Atomics.add(s, p + 2, 1);
-        if (c >= k) break;
-        const w = cols[c + 1] - cols[c];
-        sgemm(
-          false,
-          false,
-          N,
-          w,
-          G,
-          1,
-          this.#daSteps[t],
-          G,
-          this.#WhTCols[c],
-          H,
-          0,
-          this.#dhCols[c],
-          H,
-        ); // (N, w)
-        Atomics.add(s, p + 3, 1);
-        ran++;
-      }
-      waitDone(s, p + 3, k);
+      const p = 4 * (T - 1 - t);
+      ran += this.#phase(p, rc, this.#backwardGates, t);
+      ran += this.#phase(p + 2, k, this.#backwardProduct, t);
     }
     return ran;
   }
+
+  /**
+   * One phase of step `t`: takes chunk numbers from counter `p` and runs them until none of the
+   * `count` are left, then waits (counter `p + 1`) until the other thread's chunks are done too.
+   * Returns how many chunks this thread ran.
+   */
+  #phase(p: number, count: number, chunk: (c: number, t: number) => void, t: number): number {
+    const s = this.buffers.sync;
+    let ran = 0;
+    for (;;) {
+      const c = Atomics.add(s, p, 1);
+      if (c >= count) break;
+      chunk(c, t);
+      Atomics.add(s, p + 1, 1);
+      ran++;
+    }
+    waitDone(s, p + 1, count);
+    return ran;
+  }
+
+  /** Forward product chunk `c` of step `t`: its columns of `a_t += h_{t-1} @ Wh`. */
+  #forwardProduct = (c: number, t: number): void => {
+    const { N, H, forwardChunks: k } = this.shape, G = 4 * H, cols = this.#fwdCols;
+    const w = cols[c + 1] - cols[c];
+    const aCols = this.#aCols[t * k + c];
+    sgemm(false, false, N, w, H, 1, this.#hSteps[t], H, this.#WhCols[c], G, 1, aCols, G); // (N, w)
+  };
+
+  /** Forward gate chunk `c` of step `t`: its rows of the gates, `c_t`, `tanh(c_t)` and `h_t`. */
+  #forwardGates = (c: number, t: number): void => {
+    const { N, H, rowsPerChunk: rpc } = this.shape;
+    const n0 = c * rpc, n1 = Math.min(n0 + rpc, N);
+    const a = this.#aSteps[t], cPrev = this.#cSteps[t], cNext = this.#cSteps[t + 1];
+    lstmGatesForward(a, cPrev, cNext, this.#tcSteps[t], this.#hSteps[t + 1], N, H, n0, n1);
+  };
+
+  /** Backward gate chunk `c` of step `t`: its rows of `dh += dhs_t`, `da_t` and `dc`. */
+  #backwardGates = (c: number, t: number): void => {
+    const { N, H, rowsPerChunk: rpc } = this.shape, { dh, dc } = this.buffers;
+    const n0 = c * rpc, n1 = Math.min(n0 + rpc, N);
+    addRows(dh, this.#dhsSteps[t], n0 * H, n1 * H);
+    const a = this.#aSteps[t], da = this.#daSteps[t];
+    lstmGatesBackward(a, this.#cSteps[t], this.#tcSteps[t], dh, dc, da, N, H, n0, n1);
+  };
+
+  /** Backward product chunk `c` of step `t`: its columns of `dh = da_t @ Wh^T`. */
+  #backwardProduct = (c: number, t: number): void => {
+    const { N, H } = this.shape, G = 4 * H, cols = this.#bwdCols;
+    const w = cols[c + 1] - cols[c];
+    const da = this.#daSteps[t], dhCols = this.#dhCols[c];
+    sgemm(false, false, N, w, G, 1, da, G, this.#WhTCols[c], H, 0, dhCols, H); // (N, w)
+  };
 }
 
 /** `dst[k] += src[k]` for `k` in `[from, to)`. */
