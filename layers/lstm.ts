@@ -233,24 +233,18 @@ export class TimeLSTM {
   /** Runs the forward or backward time loop, split between two threads when it is split. */
   #runLoop(loop: LstmTimeLoop, backward: boolean): void {
     loop.buffers.sync.fill(0);
+    const run = backward ? () => loop.backward() : () => loop.forward();
     const plan = this.#plan;
-    if (plan === null) {
-      if (backward) loop.backward();
-      else loop.forward();
-      return;
-    }
+    if (plan === null) return void run();
     // Chunks run single-threaded in OpenBLAS, whichever thread takes them.
     const threads = blasThreads();
     if (threads !== 1) setBlasThreads(1);
-    if (parallelEnabled()) {
-      runShared(
-        backward ? TASK.lstmBackward : TASK.lstmForward,
-        plan,
-        backward ? () => loop.backward() : () => loop.forward(),
-      );
-    } else if (backward) loop.backward();
-    else loop.forward();
-    if (threads !== 1) setBlasThreads(threads);
+    try {
+      if (parallelEnabled()) runShared(backward ? TASK.lstmBackward : TASK.lstmForward, plan, run);
+      else run();
+    } finally {
+      if (threads !== 1) setBlasThreads(threads);
+    }
   }
 
   /**
