@@ -51,13 +51,16 @@ export {
   type TrainerState,
   type TrainReport,
 } from "./training/trainer.ts";
-export { evalLayout, evalPerplexity } from "./training/evaluate.ts";
+export { type EvalLayout, evalLayout, evalPerplexity } from "./training/evaluate.ts";
 export {
+  type DataSpec,
   defineExperiment,
   type Experiment,
   type Hyperparameters,
   type HyperSpec,
+  type ReferenceFigure,
   resolveHyperparameters,
+  type TrainPlan,
 } from "./runner/experiment.ts";
 export { runExperiment, type RunOptions, type RunOutcome } from "./runner/run.ts";
 export {
@@ -65,6 +68,17 @@ export {
   type MetricLine,
   readMetrics,
   readRunRecord,
+  type ReferenceVerdict,
   type RunRecord,
+  type RunStatus,
+  type RunSummary,
+  type StoredStatus,
 } from "./runner/record.ts";
-export { loadCheckpoint, restoreParams, saveCheckpoint } from "./runner/checkpoint.ts";
+export type { Environment } from "./runner/environment.ts";
+export {
+  type Checkpoint,
+  loadCheckpoint,
+  restoreParams,
+  saveCheckpoint,
+  type Tensor,
+} from "./runner/checkpoint.ts";

@@ -25,6 +25,7 @@
 export class UserError extends Error {
   /** The process exit code the command line uses for this error. */
   readonly exitCode: number;
+  /** Creates the error from a one-line `message` and the process exit code to use (default 2). */
   constructor(message: string, exitCode = 2) {
     super(message);
     this.name = "UserError";

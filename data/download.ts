@@ -15,6 +15,7 @@ import { oneLine } from "./files.ts";
 export class DownloadError extends Error {
   /** Why the download failed, e.g. `"HTTP 404 Not Found"`. */
   readonly reason: string;
+  /** Creates the error; `reason` is also its message. */
   constructor(reason: string) {
     super(reason);
     this.name = "DownloadError";

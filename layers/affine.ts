@@ -144,6 +144,10 @@ export class TimeAffine {
   #x: Float32Array = new Float32Array(0); // (rows, H), the caller's input of the last forward
   #rows = 0;
 
+  /**
+   * Uses `W (H, V)` (or `(V, H)` with `options.transposed`) and `b (V)` as they are, not copied;
+   * `name` appears in error messages. Throws when the shapes do not fit.
+   */
   constructor(name: string, W: Param, b: Param, options: TimeAffineOptions = {}) {
     this.name = name;
     this.transposed = options.transposed ?? false;

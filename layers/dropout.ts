@@ -93,6 +93,7 @@ export class TimeDropout {
   #dx = new Float32Array(0);
   #passthrough = true;
 
+  /** Drops each element with probability `ratio` in `[0, 1)` (throws otherwise); masks come from `rng`. */
   constructor(ratio: number, rng: Rng) {
     if (!(ratio >= 0 && ratio < 1)) throw new Error(`TimeDropout: ratio ${ratio} not in [0, 1)`);
     this.ratio = ratio;

@@ -120,6 +120,10 @@ export class TimeEmbedding {
   #xs = new Int32Array(0); // (rows) ids of the last forward
   #rows = 0;
 
+  /**
+   * Looks up rows of `W (V, D)`, used as it is (not copied; it may be shared with a tied output
+   * layer); `name` appears in error messages. Throws when `W` is not a matrix.
+   */
   constructor(name: string, W: Param, options: TimeEmbeddingOptions = {}) {
     if (W.shape.length !== 2) throw new Error(`${name}: embedding matrix must be (V, D)`);
     this.name = name;

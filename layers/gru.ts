@@ -280,6 +280,10 @@ export class TimeGRU {
   #dhsRef: Float32Array | null = null;
   #h: Float32Array | null = null; // (N, H) carried state
 
+  /**
+   * Creates `<name>.Wx (D, 3H)` and `<name>.Wh (H, 3H)`, drawn from `rng` as `randn / sqrt(fan_in)`,
+   * and a zero bias `<name>.b (3H)`. Not stateful unless `options.stateful` is true.
+   */
   constructor(name: string, D: number, H: number, rng: Rng, options: TimeGRUOptions = {}) {
     this.inputSize = D;
     this.hiddenSize = H;

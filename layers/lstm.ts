@@ -149,6 +149,10 @@ export class TimeLSTM {
   #planId = newPlanId();
   #planVersion = 0;
 
+  /**
+   * Creates `<name>.Wx (D, 4H)` and `<name>.Wh (H, 4H)`, drawn from `rng` as `randn / sqrt(fan_in)`,
+   * and a zero bias `<name>.b (4H)`. Not stateful unless `options.stateful` is true.
+   */
   constructor(name: string, D: number, H: number, rng: Rng, options: TimeLSTMOptions = {}) {
     this.inputSize = D;
     this.hiddenSize = H;

@@ -122,6 +122,10 @@ export class TimeRNN {
   #dhsSteps: Float32Array[] = []; // T views (N, H) of the last dhs
   #dhsRef: Float32Array | null = null;
 
+  /**
+   * Creates `<name>.Wx (D, H)` and `<name>.Wh (H, H)`, drawn from `rng` as `randn / sqrt(fan_in)`,
+   * and a zero bias `<name>.b (H)`. Stateful unless `options.stateful` is false.
+   */
   constructor(name: string, D: number, H: number, rng: Rng, options: TimeRNNOptions = {}) {
     this.name = name;
     this.inputSize = D;

@@ -40,6 +40,7 @@ export class TimeSoftmaxWithLoss {
   readonly ignoreLabel: number;
   #grad: Float32Array | null = null;
 
+  /** Creates the layer; rows whose target is `options.ignoreLabel` (default -1) are not counted. */
   constructor(options: TimeSoftmaxWithLossOptions = {}) {
     this.ignoreLabel = options.ignoreLabel ?? -1;
   }

@@ -62,11 +62,19 @@ export class BetterRnnlm implements LanguageModel {
   readonly V: number;
   /** The layers, in order. */
   readonly embed: TimeEmbedding;
+  /** The dropout layers after the embedding, after the first LSTM and after the second. */
   readonly dropouts: [TimeDropout, TimeDropout, TimeDropout];
+  /** The two stacked stateful LSTMs, `lstm0 (D → H)` and `lstm1 (H → H)`. */
   readonly lstms: [TimeLSTM, TimeLSTM];
+  /** The output layer: the embedding's `(V, D)` matrix used transposed, plus `affine.b (V)`. */
   readonly affine: TimeAffine;
+  /** Softmax with cross-entropy over the scores. */
   readonly loss: TimeSoftmaxWithLoss;
 
+  /**
+   * Builds the model for the sizes in `config`, drawing weights and then dropout masks from `rng`.
+   * Throws a {@linkcode UserError} when `wordvecSize` differs from `hiddenSize`.
+   */
   constructor(config: BetterRnnlmConfig, rng: Rng) {
     const { vocabSize: V, wordvecSize: D, hiddenSize: H } = config;
     const ratio = config.dropout ?? 0.5;

@@ -26,6 +26,7 @@ import { type RnnlmConfig, SingleLayerLm } from "./single_layer_lm.ts";
  * ```
  */
 export class GruRnnlm extends SingleLayerLm<TimeGRU> {
+  /** Builds the model for the sizes in `config`, drawing the weights from `rng`. */
   constructor(config: RnnlmConfig, rng: Rng) {
     super(config, rng, (D, H, r) => new TimeGRU("gru", D, H, r, { stateful: true }));
   }

@@ -27,6 +27,7 @@ export type { RnnlmConfig } from "./single_layer_lm.ts";
  * ```
  */
 export class Rnnlm extends SingleLayerLm<TimeLSTM> {
+  /** Builds the model for the sizes in `config`, drawing the weights from `rng`. */
   constructor(config: RnnlmConfig, rng: Rng) {
     super(config, rng, (D, H, r) => new TimeLSTM("lstm", D, H, r, { stateful: true }));
   }

@@ -25,6 +25,7 @@ import { SingleLayerLm } from "./single_layer_lm.ts";
  * ```
  */
 export class SimpleRnnlm extends SingleLayerLm<TimeRNN> {
+  /** Builds the model with vocabulary `V`, word vectors `D` and hidden size `H`, weights from `rng`. */
   constructor(V: number, D: number, H: number, rng: Rng) {
     super(
       { vocabSize: V, wordvecSize: D, hiddenSize: H },

@@ -16,13 +16,17 @@ import type { LanguageModel } from "./model.ts";
 
 /** What a Time recurrent layer (TimeRNN, TimeLSTM, TimeGRU) offers a model. */
 export interface RecurrentLayer {
+  /** The layer's parameters, e.g. `[Wx, Wh, b]`. */
   readonly params: Param[];
   /** `x (T*N, D)` → `hs (T*N, H)`, carrying the state across calls. */
   forward(x: Float32Array, batchSize: number, timeSize: number): Float32Array;
   /** `dhs (T*N, H)` → `dxs (T*N, D)`; writes the layer's gradients in place. */
   backward(dhs: Float32Array): Float32Array;
+  /** Forgets the carried state, so the next `forward` starts from zeros. */
   resetState(): void;
+  /** The carried state (copies, each `(N, H)`), or `[]` when there is none. */
   getState(): Float32Array[];
+  /** Restores a state from `getState`; `[]` resets. */
   setState(state: Float32Array[]): void;
 }
 
@@ -63,10 +67,17 @@ export class SingleLayerLm<R extends RecurrentLayer = RecurrentLayer> implements
   readonly V: number;
   /** The layers, in order. */
   readonly embed: TimeEmbedding;
+  /** The recurrent layer built by `makeRecurrent`, `(T*N, D)` → `(T*N, H)`. */
   readonly recurrent: R;
+  /** The output layer, `(T*N, H)` → scores `(T*N, V)`. */
   readonly affine: TimeAffine;
+  /** Softmax with cross-entropy over the scores. */
   readonly loss: TimeSoftmaxWithLoss;
 
+  /**
+   * Builds the layers for the sizes in `config`, drawing the weights from `rng` in layer order;
+   * `makeRecurrent(D, H, rng)` builds the recurrent layer.
+   */
   constructor(config: RnnlmConfig, rng: Rng, makeRecurrent: (D: number, H: number, rng: Rng) => R) {
     const { vocabSize: V, wordvecSize: D, hiddenSize: H } = config;
     this.V = V;

@@ -26,6 +26,7 @@ export class SGD {
   /** The learning rate; may be changed between updates. */
   lr: number;
 
+  /** Creates the optimizer with learning rate `lr`. */
   constructor(lr: number) {
     this.lr = lr;
   }

@@ -30,14 +30,19 @@ const VERSION = 1;
 
 /** A named tensor in a checkpoint. */
 export interface Tensor {
+  /** The name it is saved and looked up under, e.g. a parameter's name such as `"embed.W"`. */
   name: string;
+  /** Dimensions, e.g. `[V, D]` for an embedding matrix. */
   shape: number[];
+  /** The values, row-major (after loading: a view into the file's data). */
   data: Float32Array;
 }
 
 /** A loaded checkpoint. */
 export interface Checkpoint {
+  /** The tensors by name. */
   tensors: Map<string, Tensor>;
+  /** The JSON metadata saved with them (e.g. the trainer's position). */
   meta: Record<string, unknown>;
 }
 

@@ -12,15 +12,28 @@ import { cpuInfo } from "../core/cpuinfo.ts";
 
 /** The `environment` block of `run.json`. */
 export interface Environment {
+  /** Deno version, as `Deno.version.deno`. */
   deno: string;
+  /** V8 version of that Deno. */
   v8: string;
+  /** TypeScript version of that Deno. */
   typescript: string;
+  /** Operating system, as `Deno.build.os` (e.g. `"linux"`). */
   os: string;
+  /** Kernel release, as `Deno.osRelease()`. */
   os_release: string;
+  /** CPU architecture, as `Deno.build.arch` (e.g. `"x86_64"`). */
   arch: string;
+  /** The CPU's model name, or `"unknown"` when it cannot be read. */
   cpu_model: string;
+  /** Logical CPUs, as `navigator.hardwareConcurrency`. */
   cpu_count: number;
+  /** The loaded OpenBLAS as {@linkcode blasInfo} describes it (`core_source` is its `coreSource`). */
   openblas: { config: string; core: string; core_source: string; threads: number; path: string };
+  /**
+   * The checkout: `HEAD`'s commit, and whether the work tree has uncommitted changes outside
+   * `results/` (each `null` when git cannot tell).
+   */
   git: { commit: string | null; dirty: boolean | null };
   /** SHA-256 of `deno.lock`, or null when the project has none. */
   deno_lock_sha256: string | null;

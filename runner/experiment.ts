@@ -41,6 +41,7 @@ export interface ReferenceFigure {
 
 /** Which corpus an experiment reads. */
 export interface DataSpec {
+  /** The corpus to train on; a `--corpus` on the command line replaces it. */
   corpus: "ptb";
   /** Train on only the first this many training tokens (chapter 5's small experiment). */
   trainTokens?: number;
@@ -48,9 +49,13 @@ export interface DataSpec {
 
 /** The training schedule the runner follows. */
 export interface TrainPlan {
+  /** Parallel streams `N` per batch. */
   batchSize: number;
+  /** Time steps `T` per batch (the truncated-BPTT length). */
   timeSize: number;
+  /** Initial SGD learning rate. */
   lr: number;
+  /** Epochs to train. */
   maxEpoch: number;
   /** Global-norm clipping threshold, or null for none. */
   maxGrad: number | null;
@@ -78,10 +83,15 @@ export interface Experiment {
   title: string;
   /** The default seed (overridable with `--seed`). */
   seed: number;
+  /** The hyperparameters it accepts, by snake_case key. */
   hyperparameters: Record<string, HyperSpec>;
+  /** The book's figure the run should reproduce, or null when there is none. */
   reference: ReferenceFigure | null;
+  /** Which corpus to train on, given the resolved hyperparameters. */
   data(hp: Hyperparameters): DataSpec;
+  /** Builds the model for a vocabulary of `vocabSize` words, drawing its initial weights from `rng`. */
   model(hp: Hyperparameters, vocabSize: number, rng: Rng): LanguageModel;
+  /** The training schedule, given the resolved hyperparameters. */
   plan(hp: Hyperparameters): TrainPlan;
 }
 

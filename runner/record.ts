@@ -30,18 +30,27 @@ export type RunStatus = StoredStatus | "crashed";
 
 /** The figures a finished (or stopped) run reports. */
 export interface RunSummary {
+  /** Epochs completed. */
   epochs_completed: number;
+  /** Training iterations completed, over all epochs and resumes. */
   iterations: number;
+  /** Training perplexity of the last completed epoch, or null before the first. */
   final_train_ppl: number | null;
+  /** Lowest epoch training perplexity so far, or null before the first epoch. */
   best_train_ppl: number | null;
+  /** Perplexity on the validation split after the last epoch, or null when valid is not scored. */
   final_valid_ppl: number | null;
+  /** Lowest validation perplexity after any epoch, or null when valid is not scored. */
   best_valid_ppl: number | null;
   /** Test perplexity with the final parameters. */
   test_ppl: number | null;
   /** Test perplexity with the best-by-valid parameters (when valid was scored). */
   test_ppl_best: number | null;
+  /** Wall-clock seconds from `started_at` to the last update of the record. */
   wall_time_s: number;
+  /** Seconds spent in the training loop (valid scoring included), summed over resumes. */
   train_time_s: number;
+  /** Training tokens (`iterations * N * T`) per second of `train_time_s`, or null before any. */
   tokens_per_sec: number | null;
 }
 
@@ -73,25 +82,44 @@ export function emptySummary(): RunSummary {
 
 /** Whether the run reproduced its experiment's reference figure. */
 export interface ReferenceVerdict {
+  /**
+   * Whether `value` lies in `band`; `not_applicable` when the experiment has no reference figure
+   * or the run has not measured its metric.
+   */
   verdict: "within_band" | "outside_band" | "not_applicable";
+  /** The summary metric compared, e.g. `"test_ppl"`, or null without a reference figure. */
   metric: string | null;
+  /** The run's value of `metric`, or null when not measured. */
   value: number | null;
+  /** Inclusive band `[low, high]` that counts as reproduced, or null without a reference figure. */
   band: [number, number] | null;
+  /** Where the reference figure comes from, or null without one. */
   source: string | null;
 }
 
 /** Contents of `run.json`. */
 export interface RunRecord {
+  /** The layout version this record was written with ({@linkcode SCHEMA_VERSION}). */
   schema_version: number;
+  /** The experiment's name, e.g. `"ch05_simple_rnnlm"`. */
   experiment: string;
+  /** The run directory's name, e.g. `"20261127-230102-k3f9qa"`. */
   run_id: string;
+  /** The stored status; readers should show {@linkcode effectiveStatus} instead. */
   status: StoredStatus;
+  /** Why the run ended (`"completed"`, the signal, the error or the divergence), or null while running. */
   exit_reason: string | null;
+  /** Process id of the process that last ran (or resumed) the run. */
   pid: number;
+  /** Host name of the machine that last ran (or resumed) the run. */
   hostname: string;
+  /** ISO 8601 time the running process last wrote this record. */
   heartbeat_at: string;
+  /** The random seed the run started from. */
   seed: number;
+  /** The resolved hyperparameters: the experiment's defaults with the overrides applied. */
   hyperparameters: Hyperparameters;
+  /** Only the hyperparameters given on the command line, by snake_case key. */
   overrides: Record<string, number | boolean>;
   /**
    * Where this run's checkpoints live when not in `checkpoints/` beside the record (set from
@@ -100,33 +128,57 @@ export interface RunRecord {
   checkpoint_dir?: string;
   /** For a resumed run: the resumes so far, each with when and from which iteration. */
   resumes: { at: string; from_iteration: number; pid: number; environment?: Environment }[];
+  /** ISO 8601 time the run started. */
   started_at: string;
+  /** ISO 8601 time the run last stopped (for any reason), or null while running. */
   finished_at: string | null;
+  /** The data the run trained and scored on, or null when not recorded. */
   data: {
+    /** The corpus name, e.g. `"ptb"`. */
     corpus: string;
+    /** Training tokens used (after any cut to the first `trainTokens`). */
     train_tokens: number;
+    /** Validation tokens loaded. */
     valid_tokens: number;
+    /** Test tokens loaded. */
     test_tokens: number;
+    /** Vocabulary size `V` of the model. */
     vocab_size: number;
+    /** Each split file read, with the SHA-256 of its contents. */
     files: { split: string; sha256: string }[];
     /** For a run on the user's own text (`--corpus`): where it was read from. */
     text_corpus?: TextCorpusOptions;
   } | null;
+  /** The environment the run started in (each resume records its own in `resumes`). */
   environment: Environment;
+  /** The figures so far: updated at heartbeats and when the run stops. */
   summary: RunSummary;
+  /** How `summary` compares with the experiment's reference figure. */
   reference: ReferenceVerdict;
 }
 
 /** One line of `metrics.jsonl`. `kind` says whether it closes an epoch or an interval. */
 export interface MetricLine {
+  /** `"epoch"` for the end of an epoch, `"interval"` for a report within one. */
   kind: "epoch" | "interval";
+  /** 1-based epoch the line belongs to. */
   epoch: number;
+  /** Iterations completed within that epoch. */
   iter: number;
+  /** Iterations completed since training started. */
   total_iters: number;
+  /**
+   * Training perplexity, `exp(mean loss)`: over the whole epoch (epoch lines) or over the batches
+   * since the previous interval line (interval lines).
+   */
   ppl: number;
+  /** Learning rate at the time of the report. */
   lr: number;
+  /** Training time so far in seconds, as {@linkcode RunSummary.train_time_s}, to the millisecond. */
   elapsed_s: number;
+  /** Perplexity on the validation split after this epoch (epoch lines, when valid is scored). */
   valid_ppl?: number;
+  /** Training tokens per second, averaged since the start; absent when no time has passed. */
   tokens_per_sec?: number;
 }
 

@@ -58,10 +58,13 @@ export interface RunOptions {
 
 /** What a run ended as. */
 export interface RunOutcome {
+  /** The run directory, `<outDir>/<experiment>/<run-id>`. */
   dir: string;
+  /** The status the run ended with. */
   status: StoredStatus;
   /** The process exit code the command line should use. */
   exitCode: number;
+  /** The final contents of the run's `run.json`. */
   record: RunRecord;
 }
 

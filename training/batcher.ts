@@ -46,8 +46,11 @@ export class Batcher {
   readonly itersPerEpoch: number;
   /** Number of targets that are real tokens (not padding) in one epoch. */
   readonly tokensPerEpoch: number;
+  /** Parallel streams `N`. */
   readonly batchSize: number;
+  /** Time steps `T` per batch. */
   readonly timeSize: number;
+  /** Whether streams wrap around the corpus (the book's batching) rather than being padded. */
   readonly wrap: boolean;
   #xs: Int32Array;
   #ts: Int32Array;
@@ -56,6 +59,10 @@ export class Batcher {
   #timeIdx = 0;
   #restartEachEpoch: boolean;
 
+  /**
+   * Batches inputs `xs` and targets `ts` (equal lengths; throws otherwise) into `batchSize`
+   * streams of `timeSize` steps. `wrap` defaults to true, `restartEachEpoch` to false.
+   */
   constructor(
     xs: Int32Array,
     ts: Int32Array,

@@ -24,7 +24,9 @@ export interface Optimizer {
 
 /** How to batch and when to report. */
 export interface TrainerOptions {
+  /** Parallel streams `N` per batch. */
   batchSize: number;
+  /** Time steps `T` per batch (the truncated-BPTT length). */
   timeSize: number;
   /** Clip the global gradient norm to this value; `null` disables clipping. */
   maxGrad: number | null;
@@ -46,13 +48,17 @@ export interface TrainerState {
   iter: number;
   /** Iterations completed since training started. */
   totalIters: number;
+  /** The batcher's position in the corpus. */
   batcher: BatcherState;
   /** Loss sum and count since the last interval report. */
   intervalLoss: number;
+  /** Batches summed in `intervalLoss`. */
   intervalCount: number;
   /** Loss sum and count since the start of the current epoch. */
   epochLoss: number;
+  /** Batches summed in `epochLoss`. */
   epochCount: number;
+  /** The optimizer's learning rate. */
   lr: number;
 }
 
@@ -62,10 +68,13 @@ export interface TrainReport {
   epoch: number;
   /** Iterations completed within that epoch. */
   iter: number;
+  /** Iterations that make one epoch. */
   itersPerEpoch: number;
+  /** Iterations completed since training started. */
   totalIters: number;
   /** `exp(mean loss)` over the batches the report covers. */
   ppl: number;
+  /** The learning rate at the time of the report. */
   lr: number;
 }
 
@@ -88,12 +97,20 @@ export type EpochOutcome =
  * ```
  */
 export class Trainer {
+  /** Cuts the training corpus into the batches the trainer feeds. */
   readonly batcher: Batcher;
+  /** The model being trained. */
   readonly model: LanguageModel;
+  /** The update applied after each backward pass; its `lr` may be changed between epochs. */
   readonly optimizer: Optimizer;
+  /** The batching and reporting options it was built with. */
   readonly options: TrainerOptions;
   #state: Omit<TrainerState, "batcher" | "lr">;
 
+  /**
+   * Trains `model` with `optimizer` on inputs `xs` and targets `ts` (the same corpus shifted by
+   * one token, of equal length), batched as `options` says, starting at epoch 0.
+   */
   constructor(
     model: LanguageModel,
     optimizer: Optimizer,
