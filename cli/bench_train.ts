@@ -20,7 +20,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { UserError } from "../core/errors.ts";
 import { Rng } from "../core/random.ts";
 import { firstTrainTokens } from "../data/corpus.ts";
@@ -41,7 +40,7 @@ import { SimpleRnnlm } from "../models/simple_rnnlm.ts";
 import { resolveHyperparameters } from "../runner/experiment.ts";
 import { loadExperiment } from "../runner/registry.ts";
 import { planTrainer } from "../runner/run.ts";
-import { argError, runCli } from "./main.ts";
+import { parseCliArgs, runCli } from "./main.ts";
 
 const USAGE =
   "deno task bench:train <experiment> [--iters N] [--warmup N] [--seed N] [--data-dir DIR] [--json]";
@@ -256,24 +255,19 @@ function round(x: number, digits: number): number {
 
 /** Entry point; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        iters: { type: "string" },
-        warmup: { type: "string" },
-        seed: { type: "string" },
-        "data-dir": { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw argError(e, USAGE);
-  }
+  const parsed = parseCliArgs({
+    args,
+    options: {
+      iters: { type: "string" },
+      warmup: { type: "string" },
+      seed: { type: "string" },
+      "data-dir": { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: true,
+    strict: true,
+  }, USAGE);
   const { values, positionals } = parsed;
   if (values.help) {
     console.log(`usage: ${USAGE}`);

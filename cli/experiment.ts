@@ -24,7 +24,7 @@ import { DEFAULT_EXPERIMENT, listExperiments, loadExperiment } from "../runner/r
 import { readRunRecord } from "../runner/record.ts";
 import { runExperiment } from "../runner/run.ts";
 import type { TextCorpusOptions } from "../data/corpus.ts";
-import { argError, runCli } from "./main.ts";
+import { argError, joinNegativeValues, runCli } from "./main.ts";
 
 const USAGE =
   "deno task experiment [name] [--key value ...] [--seed N] [--out DIR] [--data-dir DIR] [--quiet] | --resume RUN_DIR | --list";
@@ -111,15 +111,7 @@ async function corpusOption(path: string, split: string | undefined): Promise<Te
 /** Entry point; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   const name = args[0] && !args[0].startsWith("-") ? args[0] : null;
-  // `--lr -1` would read as two options; keep a negative number with its key so that the range
-  // check, not the parser, answers it.
-  const rest = (name ? args.slice(1) : args).reduce<string[]>((acc, a) => {
-    const prev = acc.at(-1);
-    if (/^-\d|^-\.\d/.test(a) && prev?.startsWith("--") && !prev.includes("=")) {
-      acc[acc.length - 1] = `${prev}=${a}`;
-    } else acc.push(a);
-    return acc;
-  }, []);
+  const rest = joinNegativeValues(name ? args.slice(1) : args);
 
   // First pass: the options every experiment shares (unknown ones are hyperparameters).
   const first = parseArgs({ args: rest, options: COMMON, strict: false, allowPositionals: true });

@@ -50,8 +50,10 @@ export async function main(args: string[], print = (s: string) => console.log(s)
   }
   const dir = oneRunDir(positionals, USAGE);
   const words = num("--words", values.words, true, 0);
-  const temperature = num("--temperature", values.temperature, false, 0);
-  if (temperature === 0) throw new UserError("--temperature 0: must be > 0");
+  const temperature = Number(values.temperature);
+  if (values.temperature.trim() === "" || !(temperature > 0 && temperature < Infinity)) {
+    throw new UserError(`--temperature ${values.temperature}: must be a number > 0`);
+  }
   const seed = num("--seed", values.seed, true, 0);
 
   const record = await readRunRecord(dir);
@@ -60,6 +62,11 @@ export async function main(args: string[], print = (s: string) => console.log(s)
     dataDir: values["data-dir"],
     corpus: record.data?.text_corpus,
   });
+  if (values.best && !experiment.plan(record.hyperparameters).validEachEpoch) {
+    throw new UserError(
+      `${record.experiment} does not score valid each epoch, so its runs keep no best.ckpt; drop --best to sample from the last parameters`,
+    );
+  }
   const ckptPath = `${checkpointDir(dir, record)}/${values.best ? "best" : "last"}.ckpt`;
   try {
     await Deno.stat(ckptPath);

@@ -62,10 +62,32 @@ export function parseCliArgs<T extends ParseArgsConfig>(
   usage: string,
 ): ParsedResults<T> {
   try {
-    return parseArgs(config);
+    // Same options, with negative values kept with their keys.
+    return parseArgs({ ...config, args: joinNegativeValues(config.args ?? []) } as T);
   } catch (e) {
     throw argError(e, usage);
   }
+}
+
+/**
+ * Joins an option and a negative number after it (`--lr -1` becomes `--lr=-1`), which `parseArgs`
+ * would otherwise read as two options, so that a command's range check, not the parser, answers
+ * the value.
+ *
+ * @example
+ * ```ts
+ * import { joinNegativeValues } from "./main.ts";
+ * console.assert(joinNegativeValues(["--lr", "-1", "-h"]).join(" ") === "--lr=-1 -h");
+ * ```
+ */
+export function joinNegativeValues(args: string[]): string[] {
+  return args.reduce<string[]>((acc, a) => {
+    const prev = acc.at(-1);
+    if (/^-\d|^-\.\d/.test(a) && prev?.startsWith("--") && !prev.includes("=")) {
+      acc[acc.length - 1] = `${prev}=${a}`;
+    } else acc.push(a);
+    return acc;
+  }, []);
 }
 
 /**

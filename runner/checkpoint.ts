@@ -88,7 +88,9 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   try {
     bytes = await Deno.readFile(path);
   } catch {
-    throw new UserError(`checkpoint ${path} not found`);
+    throw new UserError(
+      `checkpoint ${path} not found; checkpoints are not committed, so resume or sample a run on the machine that made it, or start a new run`,
+    );
   }
   const bad = (why: string) => new UserError(`checkpoint ${path} is damaged (${why})`);
   if (bytes.length < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
@@ -138,7 +140,7 @@ export function restoreParams(params: Param[], ckpt: Checkpoint, path = "checkpo
     }
     if (t.shape.join(",") !== p.shape.join(",")) {
       throw new UserError(
-        `${path}: ${p.name} has shape [${t.shape}] but the model needs [${p.shape}]`,
+        `${path}: ${p.name} has shape [${t.shape}] but the model needs [${p.shape}]; the checkpoint comes from a model of other sizes`,
       );
     }
     p.value.set(t.data);

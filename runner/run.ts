@@ -445,9 +445,7 @@ export async function runExperiment(
       if (outcome.kind === "diverged") {
         status = "diverged";
         exitReason = `loss became ${outcome.loss} at iteration ${outcome.iteration}; ` +
-          `lower --lr${
-            plan.maxGrad === null ? " or clip gradients (--max-grad)" : " or --max-grad"
-          }`;
+          divergenceAdvice(exp, plan);
         break;
       }
       const report = outcome.report;
@@ -560,4 +558,14 @@ function metricLine(
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/**
+ * What to change after a divergence, naming only options the experiment accepts: a lower
+ * `--lr`, and `--max-grad` (lower, or turned on) where the experiment has it.
+ */
+function divergenceAdvice(exp: Experiment, plan: TrainPlan): string {
+  const lr = "lr" in exp.hyperparameters ? "lower --lr" : "lower the learning rate";
+  if (!("max_grad" in exp.hyperparameters)) return lr;
+  return plan.maxGrad === null ? `${lr} or clip gradients (--max-grad)` : `${lr} or --max-grad`;
 }

@@ -63,16 +63,51 @@ Deno.test("no-wrap batching pads exactly the positions past each segment and mas
   assert.deepEqual(Array.from(b.t.filter((_, r) => r % 2 === 1)), [23, -1, -1, -1, -1]);
 });
 
-Deno.test("batcher state round-trips", () => {
+/**
+ * Runs `a` two batches into an epoch, restores its state into a fresh batcher `b`, then drives
+ * both as the trainer does (startEpoch at each epoch start) through the rest of that epoch and
+ * the whole next one, comparing inputs and targets batch by batch; returns `b`'s batches.
+ */
+function checkRoundTrip(options: { wrap?: boolean; restartEachEpoch?: boolean }): string[] {
   const corpus = range(101);
-  const a = new Batcher(corpus.subarray(0, 100), corpus.subarray(1), 4, 3);
+  const make = () => new Batcher(corpus.subarray(0, 100), corpus.subarray(1), 4, 3, options);
+  const a = make();
+  a.startEpoch();
   a.next();
   a.next();
-  const b = new Batcher(corpus.subarray(0, 100), corpus.subarray(1), 4, 3);
+  const b = make();
   b.setState(a.getState());
-  a.next();
-  b.next();
-  assert.deepEqual(Array.from(b.x), Array.from(a.x));
+  const batches: string[] = [];
+  for (let k = 2; k < 2 * a.itersPerEpoch; k++) {
+    if (k % a.itersPerEpoch === 0) {
+      a.startEpoch();
+      b.startEpoch();
+    }
+    a.next();
+    b.next();
+    assert.deepEqual(Array.from(b.x), Array.from(a.x), `x of batch ${k}`);
+    assert.deepEqual(Array.from(b.t), Array.from(a.t), `t of batch ${k}`);
+    batches.push(`${b.x} | ${b.t}`);
+  }
+  return batches;
+}
+
+Deno.test("batcher state round-trips: the rest of the epoch and the next epoch are the same", () => {
+  // N = 4, T = 3 over 100 tokens: 8 batches per epoch (wrap) or 9 (no-wrap, 25-token segments).
+  const wrapped = checkRoundTrip({});
+  assert.equal(wrapped.length, 2 * 8 - 2);
+  // The first restored batch is the third of the epoch: time index 6 of streams at 0, 25, 50, 75.
+  assert.equal(wrapped[0], "6,31,56,81,7,32,57,82,8,33,58,83 | 7,32,57,82,8,33,58,83,9,34,59,84");
+  const restarted = checkRoundTrip({ restartEachEpoch: true });
+  // The second epoch starts over at time index 0 instead of continuing at 24.
+  assert.notEqual(restarted[6], wrapped[6]);
+  assert.ok(restarted[6].startsWith("0,25,50,75,"), restarted[6]);
+  assert.ok(wrapped[6].startsWith("24,49,74,99,"), wrapped[6]);
+  const padded = checkRoundTrip({ wrap: false });
+  assert.equal(padded.length, 2 * 9 - 2);
+  // The last batch of each epoch is padded (time index 24 is each segment's last token).
+  assert.equal(padded[6], "24,49,74,99,0,0,0,0,0,0,0,0 | 25,50,75,100,-1,-1,-1,-1,-1,-1,-1,-1");
+  assert.equal(padded[7], "0,25,50,75,1,26,51,76,2,27,52,77 | 1,26,51,76,2,27,52,77,3,28,53,78");
 });
 
 Deno.test("no-wrap segments differ by at most one token, so the last batch is nearly full", () => {

@@ -7,6 +7,7 @@ import { TimeDropout } from "../layers/dropout.ts";
 import { TimeEmbedding } from "../layers/embedding.ts";
 import { TimeLSTM } from "../layers/lstm.ts";
 import { TimeSoftmaxWithLoss } from "../layers/softmax_loss.ts";
+import { softmaxCrossEntropyReference } from "../kernels/softmax.ts";
 import { BetterRnnlm, GruRnnlm, type LanguageModel, Rnnlm, SimpleRnnlm } from "../models/mod.ts";
 import { clipGrads } from "../optim/clip.ts";
 import { assertClose } from "../testing/assert_close.ts";
@@ -90,12 +91,53 @@ Deno.test("Rnnlm: parameters, initialisation draws in layer order, initial loss 
   assert.deepEqual(model.params[4].value, expect(H * V, 1 / Math.sqrt(H)));
   assert.ok(model.params[3].value.every((v) => v === 0) && model.params[5].value.every((v) => !v));
   const r = new Rng(2);
-  const loss = model.forward(ids(15, V, r), ids(15, V, r), 3, 5, false);
+  const xs = ids(15, V, r), ts = ids(15, V, r);
+  const loss = model.forward(xs, ts, 3, 5, false);
   assert.ok(Math.abs(loss - Math.log(V)) < 0.05, `initial loss ${loss}`);
-  // predict gives the same scores as an evaluation forward.
+  // predict gives the same scores as an evaluation forward from the same (fresh) state.
   model.resetState();
-  const scores = model.predict(ids(15, V, new Rng(2)), 3, 5);
+  const scores = model.predict(xs, 3, 5).slice();
   assert.equal(scores.length, 15 * V);
+  const ref = softmaxCrossEntropyReference(scores, ts, 15, V, -1);
+  assertClose(ref.loss, loss, { rtol: 1e-6 });
+});
+
+/**
+ * From a carried state, `predict`'s scores are the ones the evaluation forward scores: their
+ * reference softmax cross-entropy is the loss `forward(..., false)` returns, and both leave the
+ * same state behind.
+ */
+function checkPredictMatchesForward(model: LanguageModel, V: number, seed: number) {
+  const N = 3, T = 4, rows = N * T;
+  const rng = new Rng(seed);
+  // Weights well above the initialisation, so the scores (and the loss) depend on the state.
+  for (const p of model.params) rng.fillGaussian(p.value, 0.5);
+  const xs = ids(rows, V, rng), ts = ids(rows, V, rng);
+  ts[4] = -1; // an ignored row, as in no-wrap batches
+  model.resetState();
+  model.forward(ids(rows, V, rng), ids(rows, V, rng), N, T, false); // creates a carried state
+  const state = model.getState();
+  model.setState(state);
+  const scores = model.predict(xs, N, T).slice(); // a view into a buffer forward reuses
+  assert.equal(scores.length, rows * V);
+  const afterPredict = model.getState();
+  model.setState(state);
+  const loss = model.forward(xs, ts, N, T, false);
+  assertClose(softmaxCrossEntropyReference(scores, ts, rows, V, -1).loss, loss, { rtol: 1e-6 });
+  assert.ok(afterPredict.length > 0);
+  assert.deepEqual(model.getState(), afterPredict);
+  // The state matters: from a fresh state the loss is clearly different.
+  model.resetState();
+  const fresh = model.forward(xs, ts, N, T, false);
+  assert.ok(Math.abs(fresh - loss) > 1e-3 * loss, `fresh ${fresh} vs carried ${loss}`);
+}
+
+Deno.test("predict's scores give the evaluation loss from a carried state, every model", () => {
+  const config = { vocabSize: 11, wordvecSize: 5, hiddenSize: 5 };
+  checkPredictMatchesForward(new Rnnlm(config, new Rng(1)), 11, 2);
+  checkPredictMatchesForward(new GruRnnlm(config, new Rng(3)), 11, 4);
+  checkPredictMatchesForward(new BetterRnnlm(config, new Rng(5)), 11, 6);
+  checkPredictMatchesForward(new SimpleRnnlm(11, 5, 5, new Rng(7)), 11, 8);
 });
 
 Deno.test("Rnnlm: analytic gradients match numerical ones", () => {

@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { effectiveStatus, parseMetrics, readMetrics, readRunRecord } from "../runner/record.ts";
 import { candidatePaths } from "../kernels/blas.ts";
 import {
+  assertOneLineError,
+  dirEntries,
   HAVE_PTB,
   ptbDir,
   ROOT,
@@ -13,24 +15,6 @@ import {
   spawnCli,
   writeSyntheticCorpus,
 } from "./fixtures.ts";
-
-/** Asserts a user error: non-zero exit, a single `error:` line on stderr, no stack trace. */
-function assertOneLineError(r: { code: number; stderr: string }, re: RegExp) {
-  assert.notEqual(r.code, 0);
-  const lines = r.stderr.trim().split("\n");
-  assert.equal(lines.length, 1, `stderr has ${lines.length} lines:\n${r.stderr}`);
-  assert.match(lines[0], /^error: /);
-  assert.match(lines[0], re);
-  assert.doesNotMatch(r.stderr, /\n\s+at /);
-}
-
-async function dirEntries(path: string): Promise<string[]> {
-  try {
-    return (await Array.fromAsync(Deno.readDir(path))).map((e) => e.name);
-  } catch {
-    return [];
-  }
-}
 
 Deno.test("an unknown experiment lists the available ones", async () => {
   const r = await runCliProcess("experiment.ts", ["ch99_nothing"]);
@@ -198,7 +182,10 @@ Deno.test("SIGINT mid-run: interrupted with a checkpoint, exit 130; --resume com
   const status = await child.output();
   const stdout = new TextDecoder().decode(status.stdout).trim().split("\n");
   assert.equal(status.code, 130);
-  assert.equal(stdout.at(-1), dir.replace(`${out}/`, `${out}/`));
+  // The last line is the run directory (the one the metrics appeared in), to resume it by.
+  assert.match(dir, new RegExp(`^${out}/ch05_simple_rnnlm/\\d{8}-\\d{6}-[a-z0-9]{6}$`));
+  assert.equal(stdout.at(-1), dir);
+  assert.equal(stdout.at(-2), `interrupted; resume with: deno task experiment --resume ${dir}`);
   const rec = await readRunRecord(dir);
   assert.equal(rec.status, "interrupted");
   assert.match(rec.exit_reason!, /interrupted by SIGINT at iteration \d+/);

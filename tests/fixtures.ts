@@ -5,6 +5,7 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { Rng } from "../core/random.ts";
 
 /** The project root. */
@@ -108,4 +109,26 @@ export function spawnCli(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+}
+
+/**
+ * Asserts a user error as the command line reports it: exit `code` (2, a `UserError`,
+ * unless told), a single `error: ` line on stderr matching `re`, and no stack trace.
+ */
+export function assertOneLineError(r: CommandResult, re: RegExp, code = 2): void {
+  assert.equal(r.code, code, `exit code ${r.code}, stderr:\n${r.stderr}`);
+  const lines = r.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, `stderr has ${lines.length} lines:\n${r.stderr}`);
+  assert.match(lines[0], /^error: /);
+  assert.match(lines[0], re);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+}
+
+/** The names in folder `path`, or none when it does not exist. */
+export async function dirEntries(path: string): Promise<string[]> {
+  try {
+    return (await Array.fromAsync(Deno.readDir(path))).map((e) => e.name);
+  } catch {
+    return [];
+  }
 }

@@ -5,6 +5,7 @@ import { initAffine, TimeAffine } from "../layers/affine.ts";
 import { initEmbedding, TimeEmbedding } from "../layers/embedding.ts";
 import { TimeRNN } from "../layers/rnn.ts";
 import { TimeSoftmaxWithLoss } from "../layers/softmax_loss.ts";
+import { softmaxCrossEntropyReference } from "../kernels/softmax.ts";
 import { assertClose } from "../testing/assert_close.ts";
 import { describeGradCheck, gradCheck } from "../testing/gradcheck.ts";
 
@@ -52,6 +53,35 @@ Deno.test("TimeEmbedding gathers rows and scatter-adds repeated ids", () => {
   embed.backward(Float32Array.from(w));
   const result = gradCheck(() => probe(embed.forward(xs, rows), w), [W], { maxEntries: 1000 });
   assert.ok(result.maxRelError < 1e-4, describeGradCheck(result));
+});
+
+Deno.test("TimeEmbedding with addToGrad adds its scatter onto what W.grad already holds", () => {
+  // The tied-weight case: another layer has written its part of the shared gradient first.
+  const V = 4, D = 2;
+  const W = new Param("embed.W", [V, D], Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]));
+  const embed = new TimeEmbedding("embed", W, { addToGrad: true });
+  assert.equal(embed.addToGrad, true);
+  assert.equal(new TimeEmbedding("plain", W).addToGrad, false);
+  const xs = new Int32Array([2, 0, 2]); // id 2 twice, id 0 once, ids 1 and 3 unused
+  assert.deepEqual([...embed.forward(xs, 3)], [5, 6, 1, 2, 5, 6]); // forward is unchanged
+  const before = [0.5, -1, 10, 20, -3, 0.25, 100, 200];
+  W.grad.set(before);
+  embed.backward(Float32Array.from([1, 2, 3, 4, 5, 6]));
+  // Row 2 += dout rows 0 and 2; row 0 += dout row 1; rows 1 and 3 keep their values.
+  assert.deepEqual([...W.grad], [0.5 + 3, -1 + 4, 10, 20, -3 + 1 + 5, 0.25 + 2 + 6, 100, 200]);
+  // A second backward adds again: the caller overwrites W.grad once per step, before this.
+  embed.backward(Float32Array.from([1, 2, 3, 4, 5, 6]));
+  assert.deepEqual([...W.grad], [0.5 + 6, -1 + 8, 10, 20, -3 + 12, 0.25 + 16, 100, 200]);
+  // It equals the overwriting layer's gradient plus what was there.
+  const plain = new TimeEmbedding("plain", W);
+  const dout = gaussian(3 * D, new Rng(2));
+  plain.forward(xs, 3);
+  plain.backward(dout);
+  const scatter = W.grad.slice();
+  W.grad.set(before);
+  embed.forward(xs, 3);
+  embed.backward(dout);
+  assertClose(W.grad, scatter.map((g, k) => g + before[k]), { rtol: 1e-6, atol: 0 });
 });
 
 Deno.test("TimeEmbedding initialisation is randn / 100 and rejects bad ids", () => {
@@ -175,27 +205,82 @@ Deno.test("TimeSoftmaxWithLoss: all rows ignored gives zero loss and gradient; b
   assert.throws(() => new TimeSoftmaxWithLoss().backward());
 });
 
+Deno.test("TimeSoftmaxWithLoss with a custom ignoreLabel: those rows add nothing and get zero gradient", () => {
+  // Label 2 is a real class id here, so only the option can make those rows ignored.
+  const rng = new Rng(21);
+  const rows = 6, V = 4;
+  const scores = gaussian(rows * V, rng, 2);
+  const ts = new Int32Array([2, 0, 3, 2, 1, 2]);
+  const counted = [1, 2, 4];
+  // Expected: the plain reference over the counted rows alone (default label, none ignored).
+  const sub = new Float32Array(counted.length * V);
+  counted.forEach((r, k) => sub.set(scores.subarray(r * V, r * V + V), k * V));
+  const ref = softmaxCrossEntropyReference(
+    sub,
+    Int32Array.from(counted, (r) => ts[r]),
+    counted.length,
+    V,
+    -1,
+  );
+  // The default layer counts every row, so the ignored rows really change the result.
+  const all = new TimeSoftmaxWithLoss().forward(scores.slice(), ts, rows, V, false);
+  assert.ok(Math.abs(all - ref.loss) > 0.05, `${all} vs ${ref.loss}`);
+
+  const layer = new TimeSoftmaxWithLoss({ ignoreLabel: 2 });
+  assert.equal(layer.ignoreLabel, 2);
+  assertClose(layer.forward(scores.slice(), ts, rows, V, false), ref.loss, { rtol: 1e-6 });
+  const grad = scores.slice();
+  assertClose(layer.forward(grad, ts, rows, V, true), ref.loss, { rtol: 1e-6 });
+  assert.equal(layer.backward(), grad);
+  const expectedGrad = new Float32Array(rows * V); // mean over 3 rows, zero on ignored rows
+  counted.forEach((r, k) => expectedGrad.set(ref.grad.subarray(k * V, k * V + V), r * V));
+  assertClose(grad, expectedGrad, { rtol: 1e-5, atol: 1e-7 });
+  for (const r of [0, 3, 5]) {
+    assert.deepEqual([...grad.subarray(r * V, r * V + V)], [0, 0, 0, 0], `row ${r}`);
+  }
+  // The scores of ignored rows do not matter at all.
+  const changed = scores.slice();
+  for (const r of [0, 3, 5]) changed.fill(50, r * V, r * V + V);
+  assert.equal(
+    layer.forward(changed, ts, rows, V, false),
+    layer.forward(scores.slice(), ts, rows, V, false),
+  );
+  // -1 is now an ordinary out-of-range target, and all rows ignored gives zero loss and gradient.
+  assert.throws(
+    () => layer.forward(scores.slice(), new Int32Array(rows).fill(-1), rows, V, false),
+    RangeError,
+  );
+  const none = scores.slice();
+  assert.equal(layer.forward(none, new Int32Array(rows).fill(2), rows, V, true), 0);
+  assert.ok(none.every((v) => v === 0));
+});
+
 function makeRnn(stateful = true, seed = 30) {
   return new TimeRNN("rnn", 4, 5, new Rng(seed), { stateful });
 }
 
-Deno.test("TimeRNN gradients: weights, bias summed over the batch, inputs", () => {
+Deno.test("TimeRNN gradients: weights, bias summed over the batch, inputs, initial state", () => {
   const rng = new Rng(31);
   const N = 3, T = 4, D = 4, H = 5;
   const rnn = makeRnn();
   rnn.b.value.set(gaussian(H, rng, 0.5)); // nonzero bias so tanh' varies
-  const h0 = gaussian(N * H, rng, 0.5);
+  const h0 = new Param("h0", [N, H], gaussian(N * H, rng, 0.5)); // a carried state
   const x = new Param("x", [T * N, D], gaussian(T * N * D, rng));
   const w = weights(T * N * H, rng);
   const run = () => {
-    rnn.setState([h0]);
+    rnn.setState([h0.value]);
     return rnn.forward(x.value, N, T);
   };
   run();
   for (const p of rnn.params) p.grad.fill(99);
   x.grad.set(rnn.backward(Float32Array.from(w)));
-  const result = gradCheck(() => probe(run(), w), [...rnn.params, x], { maxEntries: 200 });
+  h0.grad.set(rnn.dh);
+  const checked = [...rnn.params, x, h0];
+  const result = gradCheck(() => probe(run(), w), checked, { maxEntries: 200 });
   assert.ok(result.maxRelError < 5e-3, describeGradCheck(result));
+  for (const p of checked) {
+    assert.ok(p.grad.some((v) => Math.abs(v) > 1e-2), `${p.name} has a near-zero gradient`);
+  }
   // The bias gradient is the sum over all rows (batch and time) of dt: with T = 1 and h0 = 0 it
   // is exactly sum_n dout[n] * (1 - h[n]^2).
   const one = makeRnn(false);
@@ -210,26 +295,29 @@ Deno.test("TimeRNN gradients: weights, bias summed over the batch, inputs", () =
   assertClose(one.b.grad, expected, { rtol: 1e-5, atol: 1e-7 });
 });
 
-Deno.test("TimeRNN carries the gradient back through time to the first input", () => {
+Deno.test("TimeRNN carries the gradient back through time to the first input and to h0", () => {
   const rng = new Rng(32);
   const N = 2, T = 5, D = 4, H = 5;
-  const rnn = makeRnn(false);
+  const rnn = makeRnn();
   const x = new Param("x", [T * N, D], gaussian(T * N * D, rng));
+  const h0 = new Param("h0", [N, H], gaussian(N * H, rng, 0.5));
   // A loss on the last step's output only.
   const w = new Float64Array(T * N * H);
   for (let i = (T - 1) * N * H; i < T * N * H; i++) w[i] = rng.gaussian();
-  rnn.forward(x.value, N, T);
+  const run = () => {
+    rnn.setState([h0.value]);
+    return rnn.forward(x.value, N, T);
+  };
+  run();
   x.grad.set(rnn.backward(Float32Array.from(w)));
+  // The gradient to the initial state, carried back through all T steps, is rnn.dh.
+  h0.grad.set(rnn.dh);
+  const norm = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
   const firstStep = x.grad.subarray(0, N * D);
-  const norm = Math.sqrt(firstStep.reduce((s, v) => s + v * v, 0));
-  assert.ok(norm > 1e-3, `first step's input gradient is ${norm}`);
-  const result = gradCheck(() => probe(rnn.forward(x.value, N, T), w), [x], {
-    maxEntries: 1000,
-    floor: 1e-4,
-  });
+  assert.ok(norm(firstStep) > 1e-3, `first step's input gradient is ${norm(firstStep)}`);
+  assert.ok(norm(h0.grad) > 1e-3, `initial state's gradient is ${norm(h0.grad)}`);
+  const result = gradCheck(() => probe(run(), w), [x, h0], { maxEntries: 1000, floor: 1e-4 });
   assert.ok(result.maxRelError < 5e-3, describeGradCheck(result));
-  // The carried gradient to the initial state is exposed as rnn.dh (nonzero).
-  assert.ok(rnn.dh.some((v) => v !== 0));
 });
 
 Deno.test("TimeRNN stateful: two calls of T steps equal one call of 2T; resetState", () => {

@@ -14,7 +14,10 @@ import { describeGradCheck, gradCheck } from "../testing/gradcheck.ts";
 
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
 
-/** Straight float64 transcription of SPEC §3 (gate order f, g, i, o), for comparison. */
+/**
+ * Straight float64 transcription of SPEC §3 (gate order f, g, i, o), for comparison: every
+ * step's `h` (T*N, H) and the last step's cell `c` (N, H).
+ */
 function referenceLSTM(
   x: Float32Array,
   Wx: Float32Array,
@@ -26,7 +29,7 @@ function referenceLSTM(
   T: number,
   D: number,
   H: number,
-): number[] {
+): { hs: number[]; c: number[] } {
   let h = Array.from(h0), c = Array.from(c0);
   const hs: number[] = [];
   for (let t = 0; t < T; t++) {
@@ -48,7 +51,7 @@ function referenceLSTM(
     c = cn;
     hs.push(...h);
   }
-  return hs;
+  return { hs, c };
 }
 
 function setup(seed: number, N: number, T: number, D: number, H: number, splitSteps?: boolean) {
@@ -139,11 +142,13 @@ Deno.test("TimeLSTM: forward matches a float64 reference of the SPEC formulas", 
     D,
     H,
   );
-  assertClose(hs, ref, { rtol: 1e-5, atol: 1e-6 });
-  // The carried state is the last step's h (and c).
+  assertClose(hs, ref.hs, { rtol: 1e-5, atol: 1e-6 });
+  // The carried state is the last step's h and c.
   const [h, c] = lstm.getState();
-  assertClose(h, ref.slice((T - 1) * N * H), { rtol: 1e-5, atol: 1e-6 });
-  assert.equal(c.length, N * H);
+  assertClose(h, ref.hs.slice((T - 1) * N * H), { rtol: 1e-5, atol: 1e-6 });
+  assertClose(c, ref.c, { rtol: 1e-5, atol: 1e-6 });
+  // c is not h under another name: the two differ well beyond that tolerance.
+  assert.ok(c.some((v, k) => Math.abs(v - h[k]) > 1e-2));
 });
 
 function checkGradients(lossRows: "all" | "last", split = false): void {

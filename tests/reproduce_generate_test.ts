@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { loadExperiment } from "../runner/registry.ts";
 import { runExperiment } from "../runner/run.ts";
 import { resolveHyperparameters } from "../runner/experiment.ts";
-import { readRunRecord, type RunRecord } from "../runner/record.ts";
+import { type MetricLine, readMetrics, readRunRecord, type RunRecord } from "../runner/record.ts";
 import { main as reproduce } from "../cli/reproduce.ts";
 import { main as generate } from "../cli/generate.ts";
 import { writeSyntheticCorpus } from "./fixtures.ts";
@@ -33,9 +33,20 @@ async function smallRun(corpus: string, out: string) {
   });
 }
 
-async function copyRun(from: string, to: string, edit: (r: RunRecord) => void) {
+/** Copies a run's record to `to`, with `edit` applied to `run.json` and `editLines` to its metrics. */
+async function copyRun(
+  from: string,
+  to: string,
+  edit: (r: RunRecord) => void,
+  editLines: (lines: MetricLine[]) => void = () => {},
+) {
   await Deno.mkdir(to, { recursive: true });
-  for (const f of ["metrics.jsonl"]) await Deno.copyFile(`${from}/${f}`, `${to}/${f}`);
+  const lines = await readMetrics(from);
+  editLines(lines);
+  await Deno.writeTextFile(
+    `${to}/metrics.jsonl`,
+    lines.map((l) => JSON.stringify(l) + "\n").join(""),
+  );
   const rec = await readRunRecord(from);
   edit(rec);
   await Deno.writeTextFile(`${to}/run.json`, JSON.stringify(rec));
@@ -62,6 +73,40 @@ Deno.test("reproduce: bit-identical with a matching fingerprint, tolerance other
   assert.equal(await reproduce([moved], (s) => lines.push(s)), 0);
   assert.ok(lines.some((l) => /openblas_threads: 64 -> \d+/.test(l)));
   assert.ok(lines.some((l) => /relative tolerance of 0.02/.test(l)));
+
+  // Another environment whose last epoch's training perplexity was 0.5 % higher: within 2 %.
+  const moveAway = (r: RunRecord) => (r.environment.openblas.threads = 64);
+  const lastEpoch = (ls: MetricLine[]) => ls.findLast((l) => l.kind === "epoch")!;
+  const original = lastEpoch(await readMetrics(run.dir));
+  assert.equal(original.epoch, 2);
+  const near = `${out}/near`;
+  await copyRun(run.dir, near, moveAway, (ls) => (lastEpoch(ls).ppl *= 1.005));
+  lines.length = 0;
+  assert.equal(await reproduce([near], (s) => lines.push(s)), 0);
+  assert.ok(!lines.some((l) => /mismatch/.test(l)));
+  // |1.005 x - x| / 1.005 x = 4.98e-3: the largest difference, every other value being equal.
+  assert.match(
+    lines.at(-1)!,
+    /^REPRODUCED: \d+ values compared, max relative difference 4\.98e-3$/,
+  );
+
+  // 5 % higher: a mismatch naming the line, exit 1; accepted when --rtol allows 5 %.
+  const far = `${out}/far`;
+  await copyRun(run.dir, far, moveAway, (ls) => (lastEpoch(ls).ppl *= 1.05));
+  const farPpl = lastEpoch(await readMetrics(far)).ppl;
+  lines.length = 0;
+  assert.equal(await reproduce([far], (s) => lines.push(s)), 1);
+  assert.deepEqual(lines.filter((l) => /mismatch/.test(l)), [
+    `  mismatch: epoch epoch 2 iter ${original.iter} ppl: recorded ${farPpl}, ` +
+    `rerun ${original.ppl} (relative difference 4.76e-2)`,
+  ]);
+  assert.match(
+    lines.at(-1)!,
+    /^NOT REPRODUCED: \d+ values compared, max relative difference 4\.76e-2$/,
+  );
+  lines.length = 0;
+  assert.equal(await reproduce([far, "--rtol", "0.05"], (s) => lines.push(s)), 0);
+  assert.ok(lines.some((l) => /relative tolerance of 0.05/.test(l)));
 
   // A record whose test perplexity is off by 0.1 %: not bit-identical.
   const off = `${out}/off`;

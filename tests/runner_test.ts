@@ -5,16 +5,25 @@
 import assert from "node:assert/strict";
 import { UserError } from "../core/errors.ts";
 import { loadExperiment } from "../runner/registry.ts";
-import { runExperiment } from "../runner/run.ts";
+import { prepareData, runExperiment } from "../runner/run.ts";
 import { type Experiment, resolveHyperparameters } from "../runner/experiment.ts";
 import {
   createRunDir,
   effectiveStatus,
+  HEARTBEAT_TIMEOUT_S,
   type MetricLine,
   readMetrics,
   readRunRecord,
+  type RunRecord,
 } from "../runner/record.ts";
-import { loadCheckpoint, saveCheckpoint } from "../runner/checkpoint.ts";
+import {
+  loadCheckpoint,
+  paramTensors,
+  restoreParams,
+  saveCheckpoint,
+} from "../runner/checkpoint.ts";
+import { Rng } from "../core/random.ts";
+import { evalPerplexity } from "../training/evaluate.ts";
 import { HAVE_PTB, ptbDir, writeSyntheticCorpus } from "./fixtures.ts";
 import type { LanguageModel } from "../models/model.ts";
 import { Param } from "../core/param.ts";
@@ -151,6 +160,7 @@ Deno.test("interrupted mid-epoch and resumed, BetterRnnlm completes the same cur
   const ra = await readRunRecord(whole.dir), rb = await readRunRecord(first.dir);
   assert.equal(rb.summary.test_ppl, ra.summary.test_ppl);
   assert.equal(rb.summary.test_ppl_best, ra.summary.test_ppl_best);
+  assert.ok(Number.isFinite(ra.summary.test_ppl_best), `test_ppl_best ${ra.summary.test_ppl_best}`);
   assert.equal(rb.resumes.length, 1);
   assert.equal(rb.resumes[0].from_iteration, 201);
   assert.equal(rb.resumes[0].environment?.code_sha256, rb.environment.code_sha256);
@@ -159,10 +169,81 @@ Deno.test("interrupted mid-epoch and resumed, BetterRnnlm completes the same cur
   await Deno.remove(corpus, { recursive: true });
 });
 
-Deno.test("a NaN loss ends the run as diverged, naming the iteration and suggesting a fix", async () => {
+Deno.test("BetterRnnlm divides lr by 4 after an epoch whose valid perplexity did not improve, and scores test with the best-by-valid parameters", async () => {
+  const corpus = await writeSyntheticCorpus({ train: 1000, valid: 400, test: 400 });
+  const out = await Deno.makeTempDir();
+  // lr 100 on a tiny model: valid perplexity jumps around, so some epochs improve and some do not.
+  const hp = {
+    wordvec_size: "8",
+    hidden_size: "8",
+    batch_size: "4",
+    time_size: "5",
+    max_epoch: "7",
+    eval_interval: "0",
+    lr: "100",
+  };
+  const res = await run("ch06_better_rnnlm", hp, { out, corpus });
+  assert.equal(res.status, "completed");
+  const lines = epochs(await readMetrics(res.dir));
+  assert.equal(lines.length, 7);
+  assert.equal(lines[0].lr, 100);
+  // An epoch line's lr is the rate that epoch trained with; the decay applies to the next one.
+  let best = Infinity, decays = 0, kept = 0;
+  for (let e = 0; e + 1 < lines.length; e++) {
+    const valid = lines[e].valid_ppl!;
+    assert.ok(Number.isFinite(valid), `epoch ${e + 1} valid_ppl ${valid}`);
+    const improved = valid < best;
+    best = Math.min(best, valid);
+    const expected = improved ? lines[e].lr : lines[e].lr / 4;
+    assert.equal(lines[e + 1].lr, expected, `epoch ${e + 2} lr after valid ${valid}`);
+    if (improved) kept++;
+    else decays++;
+  }
+  // The run exercised both branches (otherwise this test proves nothing).
+  assert.ok(decays >= 1 && kept >= 2, `${decays} decays, ${kept} epochs that improved`);
+
+  // best.ckpt holds the epoch with the lowest valid perplexity; here not the last epoch.
+  const valids = lines.map((l) => l.valid_ppl!);
+  const bestValid = Math.min(...valids);
+  const bestEpoch = valids.indexOf(bestValid) + 1;
+  assert.ok(bestEpoch < lines.length, `best epoch ${bestEpoch} is the last one`);
+  const bestCkpt = await loadCheckpoint(`${res.dir}/checkpoints/best.ckpt`);
+  assert.deepEqual(bestCkpt.meta, { epoch: bestEpoch, valid_ppl: bestValid });
+  const rec = await readRunRecord(res.dir);
+  assert.equal(rec.summary.best_valid_ppl, bestValid);
+  assert.equal(rec.summary.final_valid_ppl, valids.at(-1));
+
+  // test_ppl and test_ppl_best are test perplexity under last.ckpt's and best.ckpt's parameters.
+  const { experiment } = await loadExperiment("ch06_better_rnnlm");
+  const rhp = resolveHyperparameters(experiment, hp);
+  const data = await prepareData(experiment, rhp, {
+    corpus: {
+      train: `${corpus}/train.txt`,
+      valid: `${corpus}/valid.txt`,
+      test: `${corpus}/test.txt`,
+    },
+  });
+  const testPpl = async (ckpt: string) => {
+    const model = experiment.model(rhp, data.vocabSize, new Rng(1));
+    restoreParams(model.params, await loadCheckpoint(ckpt));
+    model.resetState();
+    return evalPerplexity(model, data.test);
+  };
+  assert.equal(rec.summary.test_ppl_best, await testPpl(`${res.dir}/checkpoints/best.ckpt`));
+  assert.equal(rec.summary.test_ppl, await testPpl(`${res.dir}/checkpoints/last.ckpt`));
+  assert.notEqual(rec.summary.test_ppl_best, rec.summary.test_ppl);
+  await Deno.remove(out, { recursive: true });
+  await Deno.remove(corpus, { recursive: true });
+});
+
+/**
+ * Runs experiment `name` with its model replaced by one whose loss is 1 until the 7th forward
+ * pass and NaN from then on; returns the outcome and what the runner printed.
+ */
+async function runToNaN(name: string, raw: Record<string, string>) {
   const corpus = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
   const out = await Deno.makeTempDir();
-  const { experiment, url } = await loadExperiment("ch05_simple_rnnlm");
+  const { experiment, url } = await loadExperiment(name);
   let calls = 0;
   const p = new Param("w", [1]);
   const nanModel: LanguageModel = {
@@ -175,20 +256,61 @@ Deno.test("a NaN loss ends the run as diverged, naming the iteration and suggest
     predict: () => new Float32Array(0),
   };
   const exp: Experiment = { ...experiment, model: () => nanModel };
-  const hp = resolveHyperparameters(exp, {});
-  const res = await runExperiment(exp, url, hp, {}, 1, {
-    outDir: out,
-    ...quiet,
-    corpus: { train: `${corpus}/train.txt` },
-  });
+  const hp = resolveHyperparameters(exp, raw);
+  const printed: string[] = [];
+  try {
+    const res = await runExperiment(exp, url, hp, {}, 1, {
+      outDir: out,
+      quiet: true,
+      print: (l) => printed.push(l),
+      corpus: {
+        train: `${corpus}/train.txt`,
+        valid: `${corpus}/valid.txt`,
+        test: `${corpus}/test.txt`,
+      },
+    });
+    return { res, rec: await readRunRecord(res.dir), printed };
+  } finally {
+    await Deno.remove(out, { recursive: true });
+    await Deno.remove(corpus, { recursive: true });
+  }
+}
+
+Deno.test("a NaN loss ends the run as diverged with exit code 3, naming the iteration and suggesting a fix", async () => {
+  const { res, rec, printed } = await runToNaN("ch05_simple_rnnlm", {});
   assert.equal(res.status, "diverged");
-  assert.notEqual(res.exitCode, 0);
-  const rec = await readRunRecord(res.dir);
+  assert.equal(res.exitCode, 3);
   assert.equal(rec.status, "diverged");
-  assert.match(rec.exit_reason!, /NaN at iteration 7; lower --lr/);
+  assert.match(rec.exit_reason!, /^loss became NaN at iteration 7; lower --lr/);
   assert.equal(effectiveStatus(rec), "diverged");
-  await Deno.remove(out, { recursive: true });
-  await Deno.remove(corpus, { recursive: true });
+  assert.equal(rec.summary.iterations, 6);
+  // Printed even with --quiet: the one line that says why the run stopped.
+  assert.deepEqual(printed, [`diverged: ${rec.exit_reason}`]);
+});
+
+Deno.test("divergence advice: lower --lr or --max-grad when clipping, turn clipping on when it is off", async () => {
+  const clipped = await runToNaN("ch06_rnnlm", {});
+  assert.equal(clipped.res.exitCode, 3);
+  assert.equal(clipped.rec.exit_reason, "loss became NaN at iteration 7; lower --lr or --max-grad");
+  assert.deepEqual(clipped.printed, [`diverged: ${clipped.rec.exit_reason}`]);
+  // No test perplexity is scored after a divergence.
+  assert.equal(clipped.rec.summary.test_ppl, null);
+
+  const unclipped = await runToNaN("ch06_rnnlm", { max_grad: "0" });
+  assert.equal(unclipped.res.exitCode, 3);
+  assert.equal(
+    unclipped.rec.exit_reason,
+    "loss became NaN at iteration 7; lower --lr or clip gradients (--max-grad)",
+  );
+});
+
+Deno.test("divergence advice names only options the experiment accepts", async () => {
+  // ch05_simple_rnnlm has no max_grad hyperparameter, so the advice must not send the user to it.
+  const { experiment } = await loadExperiment("ch05_simple_rnnlm");
+  assert.ok(!("max_grad" in experiment.hyperparameters));
+  const { res, rec } = await runToNaN("ch05_simple_rnnlm", {});
+  assert.equal(res.exitCode, 3);
+  assert.match(rec.exit_reason!, /^loss became NaN at iteration \d+; lower --lr$/);
 });
 
 Deno.test("bad overrides name the key and the allowed range", async () => {
@@ -227,6 +349,72 @@ Deno.test("checkpoints round-trip and a damaged one is refused", async () => {
   await Deno.writeFile(`${dir}/c.ckpt`, bytes.subarray(0, 20));
   await assert.rejects(loadCheckpoint(`${dir}/c.ckpt`), /damaged/);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("restoring a missing checkpoint, or one made by another model, is a clear error", async () => {
+  const dir = await Deno.makeTempDir();
+  await assert.rejects(
+    loadCheckpoint(`${dir}/missing.ckpt`),
+    (e: unknown) =>
+      e instanceof UserError && e.message ===
+        `checkpoint ${dir}/missing.ckpt not found; checkpoints are not committed, so resume or sample a run on the machine that made it, or start a new run`,
+  );
+  const embed = new Param("embed.W", [3, 2], Float32Array.from([1, 2, 3, 4, 5, 6]));
+  const wh = new Param("rnn.Wh", [2, 2], Float32Array.from([7, 8, 9, 10]));
+  await saveCheckpoint(`${dir}/m.ckpt`, paramTensors([embed, wh]), {});
+  const ckpt = await loadCheckpoint(`${dir}/m.ckpt`);
+
+  // The same layout restores every value.
+  const same = [new Param("embed.W", [3, 2]), new Param("rnn.Wh", [2, 2])];
+  restoreParams(same, ckpt, "m.ckpt");
+  assert.deepEqual(Array.from(same[0].value), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(Array.from(same[1].value), [7, 8, 9, 10]);
+
+  // A model with a parameter the file lacks (an LSTM where the file has an RNN).
+  assert.throws(
+    () =>
+      restoreParams([new Param("embed.W", [3, 2]), new Param("lstm.Wh", [2, 8])], ckpt, "m.ckpt"),
+    (e: unknown) =>
+      e instanceof UserError &&
+      e.message === "m.ckpt has no parameter lstm.Wh; was it made by another model?",
+  );
+  // A model of another size (vocabulary 4 instead of 3).
+  const wrong = new Param("embed.W", [4, 2]);
+  assert.throws(
+    () => restoreParams([wrong], ckpt, "m.ckpt"),
+    (e: unknown) =>
+      e instanceof UserError &&
+      e.message ===
+        "m.ckpt: embed.W has shape [3,2] but the model needs [4,2]; the checkpoint comes from a model of other sizes",
+  );
+  assert.deepEqual(Array.from(wrong.value), new Array(8).fill(0));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a running record from another host reads as crashed once its heartbeat is older than the timeout", async () => {
+  const beat = Date.parse("2026-11-28T01:00:00.000Z");
+  const rec = (fields: Partial<RunRecord>) =>
+    ({
+      status: "running",
+      pid: 4242,
+      hostname: `not-${Deno.hostname()}`,
+      heartbeat_at: new Date(beat).toISOString(),
+      ...fields,
+    }) as RunRecord;
+  const after = (s: number) => beat + s * 1000;
+  assert.equal(HEARTBEAT_TIMEOUT_S, 300);
+  assert.equal(effectiveStatus(rec({}), after(10)), "running");
+  assert.equal(effectiveStatus(rec({}), after(HEARTBEAT_TIMEOUT_S)), "running");
+  assert.equal(effectiveStatus(rec({}), after(HEARTBEAT_TIMEOUT_S + 1)), "crashed");
+  // A stored final status is shown as it is, however old.
+  assert.equal(effectiveStatus(rec({ status: "interrupted" }), after(10_000)), "interrupted");
+  // On this host the process decides, not the heartbeat: this test's own process is alive...
+  const here = Deno.hostname();
+  assert.equal(effectiveStatus(rec({ hostname: here, pid: Deno.pid }), after(10_000)), "running");
+  // ...and a process that has exited is not, however fresh its heartbeat.
+  const gone = new Deno.Command("true").spawn();
+  await gone.status;
+  assert.equal(effectiveStatus(rec({ hostname: here, pid: gone.pid }), after(1)), "crashed");
 });
 
 Deno.test("RNNLAB_CHECKPOINT_DIR keeps checkpoints outside the run directory, and resume finds them", async () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Rng } from "../core/random.ts";
+import { softmaxCrossEntropyReference } from "../kernels/softmax.ts";
 import { SimpleRnnlm } from "../models/simple_rnnlm.ts";
 import { SGD } from "../optim/sgd.ts";
 import { assertClose } from "../testing/assert_close.ts";
@@ -91,8 +92,19 @@ Deno.test("SimpleRnnlm: state carries across calls, resetState and get/setState"
     split.forward(xs.subarray(T * N), ts.subarray(T * N), N, T, false),
     fresh.forward(xs.subarray(T * N), ts.subarray(T * N), N, T, false),
   );
-  // predict returns the (T*N, V) scores.
-  assert.equal(fresh.predict(xs.subarray(0, T * N), N, T).length, T * N * V);
+  // predict returns the (T*N, V) scores of an evaluation forward from the same carried state:
+  // their reference cross-entropy is the loss forward returns.
+  const carried = fresh.getState();
+  const scores = fresh.predict(xs.subarray(0, T * N), N, T).slice();
+  assert.equal(scores.length, T * N * V);
+  fresh.setState(carried);
+  const loss = fresh.forward(xs.subarray(0, T * N), ts.subarray(0, T * N), N, T, false);
+  const ref = softmaxCrossEntropyReference(scores, ts.subarray(0, T * N), T * N, V, -1);
+  assertClose(ref.loss, loss, { rtol: 1e-6 });
+  // Far outside that tolerance, the loss from a fresh state differs (predict did use the state).
+  fresh.resetState();
+  const fromZeros = fresh.forward(xs.subarray(0, T * N), ts.subarray(0, T * N), N, T, false);
+  assert.ok(Math.abs(fromZeros - loss) > 1e-4 * loss, `${fromZeros} vs ${loss}`);
 });
 
 Deno.test("SimpleRnnlm + SGD learns a repeating sequence", () => {

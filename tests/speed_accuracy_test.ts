@@ -94,12 +94,30 @@ Deno.test("fast LSTM gates match Math.exp / Math.tanh formulas", () => {
   const dc = rng.fillGaussian(new Float32Array(N * H), 1);
   const da = new Float32Array(N * G);
   const dcIn = dc.slice();
+  da.fill(NaN); // every entry must be written
   lstmGatesBackward(a, cPrev, tc, dh, dc, da, N, H);
+  // SPEC §3 from the pre-activations in float64: dA = [df, dg, di, do] of every row.
   for (let k = 0; k < N * H; k++) {
     const n = Math.floor(k / H), j = k % H, r = n * G;
-    const f = a[r + j], o = a[r + 3 * H + j], t = tc[k];
+    const f = sig(a0[r + j]), g = Math.tanh(a0[r + H + j]);
+    const i = sig(a0[r + 2 * H + j]), o = sig(a0[r + 3 * H + j]);
+    const t = Math.tanh(f * cPrev[k] + g * i);
     const ds = dcIn[k] + dh[k] * o * (1 - t * t);
     assertClose(dc[k], ds * f, { rtol: 1e-6, atol: 1e-7 });
+    // Gates are stored in float32, so 1 - f of a saturated gate loses digits: hence the atol.
+    const close = { rtol: 1e-5, atol: 1e-7 };
+    assertClose(da[r + j], ds * cPrev[k] * f * (1 - f), { ...close, message: `df ${n},${j}` });
+    assertClose(da[r + H + j], ds * i * (1 - g * g), { ...close, message: `dg ${n},${j}` });
+    assertClose(da[r + 2 * H + j], ds * g * i * (1 - i), { ...close, message: `di ${n},${j}` });
+    assertClose(da[r + 3 * H + j], dh[k] * t * o * (1 - o), { ...close, message: `do ${n},${j}` });
+  }
+  // The check has teeth: every gate block has entries far from zero.
+  for (let s = 0; s < 4; s++) {
+    let max = 0;
+    for (let n = 0; n < N; n++) {
+      for (let j = 0; j < H; j++) max = Math.max(max, Math.abs(da[n * G + s * H + j]));
+    }
+    assert.ok(max > 0.05, `gate block ${s}: largest |dA| is ${max}`);
   }
   for (const x of [-30, -3, -0.04, 0, 0.01, 0.7, 5, 40]) {
     assertClose(sigmoid(x), sig(x), { atol: 1e-9 });
