@@ -4,47 +4,15 @@
  * that says what to do, no stack trace, nothing on stdout, and no file written or changed.
  */
 import assert from "node:assert/strict";
-import { loadExperiment } from "../runner/registry.ts";
-import { runExperiment } from "../runner/run.ts";
-import { resolveHyperparameters } from "../runner/experiment.ts";
 import { readRunRecord } from "../runner/record.ts";
 import {
   assertOneLineError,
   type CommandResult,
   dirEntries,
   runCliProcess,
+  tinyRnnlmRun,
   writeSyntheticCorpus,
 } from "./fixtures.ts";
-
-/** A tiny ch06_rnnlm run (99 iterations per epoch), completed, or interrupted after `stopAfter`. */
-async function tinyRun(
-  corpus: string,
-  out: string,
-  raw: Record<string, string> = {},
-  stopAfter?: number,
-) {
-  const { experiment, url } = await loadExperiment("ch06_rnnlm");
-  const hp = resolveHyperparameters(experiment, {
-    wordvec_size: "10",
-    hidden_size: "10",
-    batch_size: "4",
-    time_size: "5",
-    max_epoch: "2",
-    eval_interval: "0",
-    ...raw,
-  });
-  return await runExperiment(experiment, url, hp, {}, 3, {
-    outDir: out,
-    quiet: true,
-    print: () => {},
-    corpus: {
-      train: `${corpus}/train.txt`,
-      valid: `${corpus}/valid.txt`,
-      test: `${corpus}/test.txt`,
-    },
-    stopAfterIters: stopAfter,
-  });
-}
 
 /** Every file under `dir` (relative path → bytes), to show that a refused command changed none. */
 async function snapshot(dir: string): Promise<Map<string, Uint8Array>> {
@@ -71,7 +39,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 Deno.test("experiment --resume refuses a completed run and leaves it as it was", async () => {
   const corpus = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
   const out = await Deno.makeTempDir();
-  const done = await tinyRun(corpus, out);
+  const done = await tinyRnnlmRun(corpus, out);
   assert.equal(done.status, "completed");
   const before = await snapshot(done.dir);
   assert.ok(before.has("run.json") && before.has("checkpoints/last.ckpt"));
@@ -90,7 +58,7 @@ Deno.test("experiment --resume takes only the run directory: a name, --seed, --o
   const out = await Deno.makeTempDir();
   const other = await Deno.makeTempDir();
   // An interrupted run, which a plain --resume would continue (and change).
-  const stopped = await tinyRun(corpus, out, {}, 120);
+  const stopped = await tinyRnnlmRun(corpus, out, {}, 120);
   assert.equal(stopped.status, "interrupted");
   const before = await snapshot(stopped.dir);
   const dir = stopped.dir;
@@ -135,8 +103,8 @@ Deno.test("experiment --resume of a folder without a run record names the file a
 Deno.test("experiment --resume with a missing checkpoint, or one of another model, is refused and the run is left as it was", async () => {
   const corpus = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
   const out = await Deno.makeTempDir();
-  const stopped = await tinyRun(corpus, out, {}, 120);
-  const bigger = await tinyRun(corpus, out, { hidden_size: "12" });
+  const stopped = await tinyRnnlmRun(corpus, out, {}, 120);
+  const bigger = await tinyRnnlmRun(corpus, out, { hidden_size: "12" });
   const ckpt = `${stopped.dir}/checkpoints/last.ckpt`;
 
   // The checkpoint of a model with H = 12 where the run's model has H = 10.
@@ -194,7 +162,7 @@ Deno.test("experiment with a bad --split is refused before anything is written",
 Deno.test("generate refuses --temperature 0, a bad --words and a run without the checkpoint it needs", async () => {
   const corpus = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
   const out = await Deno.makeTempDir();
-  const { dir } = await tinyRun(corpus, out);
+  const { dir } = await tinyRnnlmRun(corpus, out);
   const before = await snapshot(dir);
   const [cold, below, many, half, best] = await Promise.all([
     runCliProcess("generate.ts", [dir, "--temperature", "0"]),
@@ -232,8 +200,8 @@ Deno.test("reproduce refuses --epochs out of range, a bad --rtol and an unfinish
   const out = await Deno.makeTempDir();
   // reproduce reruns into a temporary folder: point TMPDIR at an empty one to see that none is made.
   const tmp = await Deno.makeTempDir();
-  const done = await tinyRun(corpus, out);
-  const stopped = await tinyRun(corpus, out, {}, 120);
+  const done = await tinyRnnlmRun(corpus, out);
+  const stopped = await tinyRnnlmRun(corpus, out, {}, 120);
   assert.equal((await readRunRecord(stopped.dir)).summary.epochs_completed, 1);
   const run = (...args: string[]) => runCliProcess("reproduce.ts", args, { TMPDIR: tmp });
   const [zero, three, half, one, word, negative, unfinished] = await Promise.all([

@@ -7,6 +7,9 @@
 
 import assert from "node:assert/strict";
 import { Rng } from "../core/random.ts";
+import { loadExperiment } from "../runner/registry.ts";
+import { runExperiment, type RunOutcome } from "../runner/run.ts";
+import { resolveHyperparameters } from "../runner/experiment.ts";
 
 /** The project root. */
 export const ROOT: string = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
@@ -131,4 +134,38 @@ export async function dirEntries(path: string): Promise<string[]> {
   } catch {
     return [];
   }
+}
+
+/**
+ * A tiny `ch06_rnnlm` run (D = H = 10, batches of 4 x 5, 2 epochs, seed 3) on the synthetic
+ * corpus in folder `corpus`, written under `out`; `raw` overrides hyperparameters and
+ * `stopAfter` interrupts it after that many iterations.
+ */
+export async function tinyRnnlmRun(
+  corpus: string,
+  out: string,
+  raw: Record<string, string> = {},
+  stopAfter?: number,
+): Promise<RunOutcome> {
+  const { experiment, url } = await loadExperiment("ch06_rnnlm");
+  const hp = resolveHyperparameters(experiment, {
+    wordvec_size: "10",
+    hidden_size: "10",
+    batch_size: "4",
+    time_size: "5",
+    max_epoch: "2",
+    eval_interval: "0",
+    ...raw,
+  });
+  return await runExperiment(experiment, url, hp, {}, 3, {
+    outDir: out,
+    quiet: true,
+    print: () => {},
+    corpus: {
+      train: `${corpus}/train.txt`,
+      valid: `${corpus}/valid.txt`,
+      test: `${corpus}/test.txt`,
+    },
+    stopAfterIters: stopAfter,
+  });
 }

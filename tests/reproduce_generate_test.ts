@@ -3,35 +3,10 @@
  * a mismatch) and `generate` (deterministic per seed, never `<unk>` unless asked).
  */
 import assert from "node:assert/strict";
-import { loadExperiment } from "../runner/registry.ts";
-import { runExperiment } from "../runner/run.ts";
-import { resolveHyperparameters } from "../runner/experiment.ts";
 import { type MetricLine, readMetrics, readRunRecord, type RunRecord } from "../runner/record.ts";
 import { main as reproduce } from "../cli/reproduce.ts";
 import { main as generate } from "../cli/generate.ts";
-import { writeSyntheticCorpus } from "./fixtures.ts";
-
-async function smallRun(corpus: string, out: string) {
-  const { experiment, url } = await loadExperiment("ch06_rnnlm");
-  const raw = {
-    wordvec_size: "10",
-    hidden_size: "10",
-    batch_size: "4",
-    time_size: "5",
-    max_epoch: "2",
-    eval_interval: "25",
-  };
-  return runExperiment(experiment, url, resolveHyperparameters(experiment, raw), {}, 3, {
-    outDir: out,
-    quiet: true,
-    print: () => {},
-    corpus: {
-      train: `${corpus}/train.txt`,
-      valid: `${corpus}/valid.txt`,
-      test: `${corpus}/test.txt`,
-    },
-  });
-}
+import { tinyRnnlmRun, writeSyntheticCorpus } from "./fixtures.ts";
 
 /** Copies a run's record to `to`, with `edit` applied to `run.json` and `editLines` to its metrics. */
 async function copyRun(
@@ -55,7 +30,7 @@ async function copyRun(
 Deno.test("reproduce: bit-identical with a matching fingerprint, tolerance otherwise, non-zero on a mismatch", async () => {
   const corpus = await writeSyntheticCorpus({ train: 2000, valid: 800, test: 800 });
   const out = await Deno.makeTempDir();
-  const run = await smallRun(corpus, out);
+  const run = await tinyRnnlmRun(corpus, out, { eval_interval: "25" });
   assert.equal(run.status, "completed");
 
   const lines: string[] = [];
@@ -129,7 +104,7 @@ Deno.test("generate: same seed same text, another seed other text, no <unk> unle
   const train = await Deno.readTextFile(`${corpus}/train.txt`);
   await Deno.writeTextFile(`${corpus}/train.txt`, train.replaceAll("w3 ", "<unk> "));
   const out = await Deno.makeTempDir();
-  const run = await smallRun(corpus, out);
+  const run = await tinyRnnlmRun(corpus, out, { eval_interval: "25" });
   const gen = async (...args: string[]) => {
     const text: string[] = [];
     assert.equal(await generate([run.dir, "--words", "300", ...args], (s) => text.push(s)), 0);
