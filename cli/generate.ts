@@ -19,10 +19,15 @@ import { oneRunDir, parseCliArgs, runCli } from "./main.ts";
 const USAGE =
   'deno task generate RUN_DIR [--start "the"] [--words 100] [--temperature 1.0] [--seed 1] [--best] [--allow-unk] [--data-dir DIR]';
 
-function num(flag: string, raw: string, integer: boolean, min: number): number {
+/** `raw` as a finite number `>= min` (`> min` when `aboveMin`), else a `UserError` naming `flag`. */
+function num(flag: string, raw: string, integer: boolean, min: number, aboveMin = false): number {
   const v = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min) {
-    throw new UserError(`${flag} ${raw}: must be ${integer ? "an integer" : "a number"} >= ${min}`);
+  if (
+    raw.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min ||
+    (aboveMin && v === min)
+  ) {
+    const kind = integer ? "an integer" : "a number";
+    throw new UserError(`${flag} ${raw}: must be ${kind} ${aboveMin ? ">" : ">="} ${min}`);
   }
   return v;
 }
@@ -50,18 +55,11 @@ export async function main(args: string[], print = (s: string) => console.log(s)
   }
   const dir = oneRunDir(positionals, USAGE);
   const words = num("--words", values.words, true, 0);
-  const temperature = Number(values.temperature);
-  if (values.temperature.trim() === "" || !(temperature > 0 && temperature < Infinity)) {
-    throw new UserError(`--temperature ${values.temperature}: must be a number > 0`);
-  }
+  const temperature = num("--temperature", values.temperature, false, 0, true);
   const seed = num("--seed", values.seed, true, 0);
 
   const record = await readRunRecord(dir);
   const { experiment } = await loadExperiment(record.experiment);
-  const data = await prepareData(experiment, record.hyperparameters, {
-    dataDir: values["data-dir"],
-    corpus: record.data?.text_corpus,
-  });
   if (values.best && !experiment.plan(record.hyperparameters).validEachEpoch) {
     throw new UserError(
       `${record.experiment} does not score valid each epoch, so its runs keep no best.ckpt; drop --best to sample from the last parameters`,
@@ -75,6 +73,11 @@ export async function main(args: string[], print = (s: string) => console.log(s)
       `${ckptPath} not found; checkpoints are kept only where the run was made (they are not committed): train one with deno task experiment ${record.experiment}`,
     );
   }
+  // The corpus is loaded only once the checkpoint is known to be there.
+  const data = await prepareData(experiment, record.hyperparameters, {
+    dataDir: values["data-dir"],
+    corpus: record.data?.text_corpus,
+  });
   const model = experiment.model(record.hyperparameters, data.vocabSize, new Rng(record.seed));
   restoreParams(model.params, await loadCheckpoint(ckptPath), ckptPath);
 

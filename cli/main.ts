@@ -62,8 +62,9 @@ export function parseCliArgs<T extends ParseArgsConfig>(
   usage: string,
 ): ParsedResults<T> {
   try {
-    // Same options, with negative values kept with their keys.
-    return parseArgs({ ...config, args: joinNegativeValues(config.args ?? []) } as T);
+    // Same options, with negative values kept with their keys (no `args`: parseArgs's default).
+    const args = config.args && joinNegativeValues(config.args);
+    return parseArgs({ ...config, args } as T);
   } catch (e) {
     throw argError(e, usage);
   }
