@@ -22,10 +22,8 @@ const USAGE =
 /** `raw` as a finite number `>= min` (`> min` when `aboveMin`), else a `UserError` naming `flag`. */
 function num(flag: string, raw: string, integer: boolean, min: number, aboveMin = false): number {
   const v = Number(raw);
-  if (
-    raw.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min ||
-    (aboveMin && v === min)
-  ) {
+  const belowBound = aboveMin ? v <= min : v < min;
+  if (raw.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || belowBound) {
     const kind = integer ? "an integer" : "a number";
     throw new UserError(`${flag} ${raw}: must be ${kind} ${aboveMin ? ">" : ">="} ${min}`);
   }
