@@ -307,6 +307,8 @@ export async function main(args: string[]): Promise<number> {
   for (const k of [...PHASE_NAMES, "total"]) {
     console.log(`  ${k.padEnd(13)} ${r.phases[k].toFixed(3).padStart(10)}  ${pct(r.phases[k])}`);
   }
+  const named = PHASE_NAMES.reduce((s, k) => s + r.phases[k], 0);
+  console.log(`  the named phases cover ${pct(named)} of the timed pass`);
   console.log(
     `peak RSS: ${r.peak_rss_mb} MB; load average: ${
       r.loadavg?.map((x) => x.toFixed(2)).join(" ") ?? "n/a"

@@ -15,6 +15,7 @@ import { SGD } from "../optim/sgd.ts";
 import { clipGrads } from "../optim/clip.ts";
 import { setBlasThreads } from "../kernels/blas.ts";
 import { evalPerplexity } from "../training/evaluate.ts";
+import { afterEpoch } from "../training/schedule.ts";
 import { Trainer, type TrainerState, type TrainReport } from "../training/trainer.ts";
 import { loadCheckpoint, paramTensors, restoreParams, saveCheckpoint } from "./checkpoint.ts";
 import { collectEnvironment, gitDiff } from "./environment.ts";
@@ -461,16 +462,16 @@ export async function runExperiment(
         const valid = scoreCorpus(model, data.valid);
         line.valid_ppl = valid;
         summary.final_valid_ppl = line.valid_ppl;
-        if (bestValid === null || valid < bestValid) {
-          bestValid = valid;
+        const next = afterEpoch(plan.lrDecay, { bestValid, lr: trainer.optimizer.lr }, valid);
+        bestValid = next.bestValid;
+        trainer.optimizer.lr = next.lr;
+        if (next.improved) {
           summary.best_valid_ppl = line.valid_ppl;
           await Deno.mkdir(ckptDir, { recursive: true });
           await saveCheckpoint(`${ckptDir}/best.ckpt`, paramTensors(model.params), {
             epoch: report.epoch,
             valid_ppl: valid,
           });
-        } else if (plan.lrDecay !== null) {
-          trainer.optimizer.lr /= plan.lrDecay;
         }
       }
       append(line);

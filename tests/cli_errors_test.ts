@@ -10,6 +10,7 @@ import {
   type CommandResult,
   dirEntries,
   runCliProcess,
+  tempDir,
   tinyRnnlmRun,
   writeSyntheticCorpus,
 } from "./fixtures.ts";
@@ -37,8 +38,10 @@ function assertRefused(r: CommandResult, re: RegExp) {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 Deno.test("experiment --resume refuses a completed run and leaves it as it was", async () => {
-  const corpus = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
-  const out = await Deno.makeTempDir();
+  await using corpusDir = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
+  const corpus = corpusDir.path;
+  await using outDir = await tempDir();
+  const out = outDir.path;
   const done = await tinyRnnlmRun(corpus, out);
   assert.equal(done.status, "completed");
   const before = await snapshot(done.dir);
@@ -49,14 +52,15 @@ Deno.test("experiment --resume refuses a completed run and leaves it as it was",
     new RegExp(`^error: ${escape(done.dir)} has already completed; nothing to resume$`),
   );
   assert.deepEqual(await snapshot(done.dir), before);
-  await Deno.remove(out, { recursive: true });
-  await Deno.remove(corpus, { recursive: true });
 });
 
 Deno.test("experiment --resume takes only the run directory: a name, --seed, --out or a hyperparameter is refused", async () => {
-  const corpus = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
-  const out = await Deno.makeTempDir();
-  const other = await Deno.makeTempDir();
+  await using corpusDir = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
+  const corpus = corpusDir.path;
+  await using outDir = await tempDir();
+  const out = outDir.path;
+  await using otherDir = await tempDir();
+  const other = otherDir.path;
   // An interrupted run, which a plain --resume would continue (and change).
   const stopped = await tinyRnnlmRun(corpus, out, {}, 120);
   assert.equal(stopped.status, "interrupted");
@@ -80,11 +84,11 @@ Deno.test("experiment --resume takes only the run directory: a name, --seed, --o
   assert.deepEqual(await snapshot(dir), before);
   assert.deepEqual(await dirEntries(other), []);
   assert.equal((await readRunRecord(dir)).status, "interrupted");
-  for (const d of [out, other, corpus]) await Deno.remove(d, { recursive: true });
 });
 
 Deno.test("experiment --resume of a folder without a run record names the file and creates nothing", async () => {
-  const tmp = await Deno.makeTempDir();
+  await using tmpDir = await tempDir();
+  const tmp = tmpDir.path;
   const missing = `${tmp}/ch06_rnnlm/20261128-000000-nosuch`;
   const empty = `${tmp}/empty`;
   await Deno.mkdir(empty);
@@ -97,12 +101,13 @@ Deno.test("experiment --resume of a folder without a run record names the file a
   assertRefused(b, new RegExp(`^error: ${escape(empty)}/run\\.json ${advice}`));
   assert.deepEqual(await dirEntries(tmp), ["empty"]);
   assert.deepEqual(await dirEntries(empty), []);
-  await Deno.remove(tmp, { recursive: true });
 });
 
 Deno.test("experiment --resume with a missing checkpoint, or one of another model, is refused and the run is left as it was", async () => {
-  const corpus = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
-  const out = await Deno.makeTempDir();
+  await using corpusDir = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
+  const corpus = corpusDir.path;
+  await using outDir = await tempDir();
+  const out = outDir.path;
   const stopped = await tinyRnnlmRun(corpus, out, {}, 120);
   const bigger = await tinyRnnlmRun(corpus, out, { hidden_size: "12" });
   const ckpt = `${stopped.dir}/checkpoints/last.ckpt`;
@@ -130,13 +135,13 @@ Deno.test("experiment --resume with a missing checkpoint, or one of another mode
   );
   assert.deepEqual(await snapshot(stopped.dir), gone);
   assert.equal((await readRunRecord(stopped.dir)).status, "interrupted");
-  await Deno.remove(out, { recursive: true });
-  await Deno.remove(corpus, { recursive: true });
 });
 
 Deno.test("experiment with a bad --split is refused before anything is written", async () => {
-  const corpus = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
-  const out = await Deno.makeTempDir();
+  await using corpusDir = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
+  const corpus = corpusDir.path;
+  await using outDir = await tempDir();
+  const out = outDir.path;
   const file = `${corpus}/train.txt`;
   const run = (...args: string[]) =>
     runCliProcess("experiment.ts", ["--out", out, "--corpus", ...args]);
@@ -155,13 +160,13 @@ Deno.test("experiment with a bad --split is refused before anything is written",
   assertRefused(negative, new RegExp(`^error: ${fractions}; got \\[1\\.1, 0\\.1, -0\\.2\\]$`));
   assertRefused(folder, /^error: --split goes with a single --corpus file$/);
   assert.deepEqual(await dirEntries(out), []);
-  await Deno.remove(out, { recursive: true });
-  await Deno.remove(corpus, { recursive: true });
 });
 
 Deno.test("generate refuses --temperature 0, a bad --words and a run without the checkpoint it needs", async () => {
-  const corpus = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
-  const out = await Deno.makeTempDir();
+  await using corpusDir = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
+  const corpus = corpusDir.path;
+  await using outDir = await tempDir();
+  const out = outDir.path;
   const { dir } = await tinyRnnlmRun(corpus, out);
   const before = await snapshot(dir);
   const [cold, below, many, half, best] = await Promise.all([
@@ -191,15 +196,16 @@ Deno.test("generate refuses --temperature 0, a bad --words and a run without the
   assertRefused(none, new RegExp(`^error: ${escape(dir)}/checkpoints/last\\.ckpt ${advice}`));
   const withoutCheckpoints = [...before].filter(([f]) => !f.startsWith("checkpoints/"));
   assert.deepEqual(await snapshot(dir), new Map(withoutCheckpoints));
-  await Deno.remove(out, { recursive: true });
-  await Deno.remove(corpus, { recursive: true });
 });
 
 Deno.test("reproduce refuses --epochs out of range, a bad --rtol and an unfinished run without --epochs, starting no rerun", async () => {
-  const corpus = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
-  const out = await Deno.makeTempDir();
+  await using corpusDir = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
+  const corpus = corpusDir.path;
+  await using outDir = await tempDir();
+  const out = outDir.path;
   // reproduce reruns into a temporary folder: point TMPDIR at an empty one to see that none is made.
-  const tmp = await Deno.makeTempDir();
+  await using tmpDir = await tempDir();
+  const tmp = tmpDir.path;
   const done = await tinyRnnlmRun(corpus, out);
   const stopped = await tinyRnnlmRun(corpus, out, {}, 120);
   assert.equal((await readRunRecord(stopped.dir)).summary.epochs_completed, 1);
@@ -228,5 +234,4 @@ Deno.test("reproduce refuses --epochs out of range, a bad --rtol and an unfinish
     ),
   );
   assert.deepEqual(await dirEntries(tmp), []);
-  for (const d of [out, tmp, corpus]) await Deno.remove(d, { recursive: true });
 });

@@ -13,6 +13,7 @@ import {
   ROOT,
   runCliProcess,
   spawnCli,
+  tempDir,
   writeSyntheticCorpus,
 } from "./fixtures.ts";
 
@@ -44,7 +45,8 @@ Deno.test("bad overrides are one-line errors naming the key", async () => {
 });
 
 Deno.test("a missing OpenBLAS says what to install and which variable to set", async () => {
-  const out = await Deno.makeTempDir();
+  await using outDir = await tempDir();
+  const out = outDir.path;
   const r = await runCliProcess("experiment.ts", ["--out", out], {
     OPENBLAS_LIB: "/nonexistent/libopenblas.so.0",
   });
@@ -57,12 +59,13 @@ Deno.test("a missing OpenBLAS says what to install and which variable to set", a
       "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
     ),
   );
-  await Deno.remove(out, { recursive: true });
 });
 
 Deno.test("PTB absent and offline: one line naming PTB_DIR, no run directory", async () => {
-  const out = await Deno.makeTempDir();
-  const cache = await Deno.makeTempDir();
+  await using outDir = await tempDir();
+  const out = outDir.path;
+  await using cacheDir = await tempDir();
+  const cache = cacheDir.path;
   const r = await runCliProcess("experiment.ts", ["--out", out], {
     PTB_DIR: "",
     PTB_CACHE_DIR: cache,
@@ -71,8 +74,6 @@ Deno.test("PTB absent and offline: one line naming PTB_DIR, no run directory", a
   assertOneLineError(r, /PTB not found .*download .* failed .*set PTB_DIR/);
   assert.deepEqual(await dirEntries(out), []);
   assert.deepEqual(await dirEntries(cache), []);
-  await Deno.remove(out, { recursive: true });
-  await Deno.remove(cache, { recursive: true });
 });
 
 Deno.test({
@@ -80,8 +81,10 @@ Deno.test({
   ignore: !HAVE_PTB,
   async fn() {
     const src = ptbDir()!;
-    const dir = await Deno.makeTempDir();
-    const out = await Deno.makeTempDir();
+    await using dirDir = await tempDir();
+    const dir = dirDir.path;
+    await using outDir = await tempDir();
+    const out = outDir.path;
     for (const f of ["ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"]) {
       await Deno.copyFile(`${src}/${f}`, `${dir}/${f}`);
     }
@@ -90,14 +93,14 @@ Deno.test({
     const r = await runCliProcess("experiment.ts", ["--data-dir", dir, "--out", out]);
     assertOneLineError(r, /ptb\.train\.txt/);
     assert.deepEqual(await dirEntries(out), []);
-    await Deno.remove(dir, { recursive: true });
-    await Deno.remove(out, { recursive: true });
   },
 });
 
 Deno.test("a corpus shorter than one batch is refused before anything is written", async () => {
-  const dir = await Deno.makeTempDir();
-  const out = await Deno.makeTempDir();
+  await using dirDir = await tempDir();
+  const dir = dirDir.path;
+  await using outDir = await tempDir();
+  const out = outDir.path;
   await Deno.writeTextFile(`${dir}/train.txt`, "a b c d e f g h i j\n");
   const r = await runCliProcess("experiment.ts", [
     "--corpus",
@@ -109,13 +112,13 @@ Deno.test("a corpus shorter than one batch is refused before anything is written
   ]);
   assertOneLineError(r, /shorter than one batch .*lower --batch-size or --time-size/);
   assert.deepEqual(await dirEntries(out), []);
-  await Deno.remove(dir, { recursive: true });
-  await Deno.remove(out, { recursive: true });
 });
 
 Deno.test("two runs started together get their own directories and both complete", async () => {
-  const corpus = await writeSyntheticCorpus({ train: 3000, valid: 400, test: 400 });
-  const out = await Deno.makeTempDir();
+  await using corpusDir = await writeSyntheticCorpus({ train: 3000, valid: 400, test: 400 });
+  const corpus = corpusDir.path;
+  await using outDir = await tempDir();
+  const out = outDir.path;
   const args = [
     "--corpus",
     corpus,
@@ -144,8 +147,6 @@ Deno.test("two runs started together get their own directories and both complete
     (await readMetrics(da)).map((l) => l.ppl),
     (await readMetrics(db)).map((l) => l.ppl),
   );
-  await Deno.remove(out, { recursive: true });
-  await Deno.remove(corpus, { recursive: true });
 });
 
 /** Waits until the only run under `out/<experiment>` has at least `n` metric lines. */
@@ -173,9 +174,12 @@ const LONG = (corpus: string, out: string) => [
 ];
 
 Deno.test("SIGINT mid-run: interrupted with a checkpoint, exit 130; --resume completes the uninterrupted curve", async () => {
-  const corpus = await writeSyntheticCorpus({ train: 30000, valid: 400, test: 400 });
-  const out = await Deno.makeTempDir();
-  const ref = await Deno.makeTempDir();
+  await using corpusDir = await writeSyntheticCorpus({ train: 30000, valid: 400, test: 400 });
+  const corpus = corpusDir.path;
+  await using outDir = await tempDir();
+  const out = outDir.path;
+  await using refDir = await tempDir();
+  const ref = refDir.path;
   const child = spawnCli("experiment.ts", LONG(corpus, out));
   const dir = await waitForLines(out, "ch05_simple_rnnlm", 1);
   child.kill("SIGINT");
@@ -208,12 +212,13 @@ Deno.test("SIGINT mid-run: interrupted with a checkpoint, exit 130; --resume com
   const after = await readRunRecord(dir);
   assert.equal(after.status, "completed");
   assert.equal(after.resumes.length, 1);
-  for (const d of [out, ref, corpus]) await Deno.remove(d, { recursive: true });
 });
 
 Deno.test("SIGTERM: interrupted, exit 143, metrics and checkpoint kept", async () => {
-  const corpus = await writeSyntheticCorpus({ train: 30000, valid: 400, test: 400 });
-  const out = await Deno.makeTempDir();
+  await using corpusDir = await writeSyntheticCorpus({ train: 30000, valid: 400, test: 400 });
+  const corpus = corpusDir.path;
+  await using outDir = await tempDir();
+  const out = outDir.path;
   const child = spawnCli("experiment.ts", LONG(corpus, out));
   const dir = await waitForLines(out, "ch05_simple_rnnlm", 1);
   child.kill("SIGTERM");
@@ -223,13 +228,13 @@ Deno.test("SIGTERM: interrupted, exit 143, metrics and checkpoint kept", async (
   assert.match(rec.exit_reason!, /SIGTERM/);
   assert.ok((await readMetrics(dir)).length >= 1);
   await Deno.stat(`${dir}/checkpoints/last.ckpt`);
-  await Deno.remove(out, { recursive: true });
-  await Deno.remove(corpus, { recursive: true });
 });
 
 Deno.test("SIGKILL: the record reads as crashed and the flushed lines are intact", async () => {
-  const corpus = await writeSyntheticCorpus({ train: 30000, valid: 400, test: 400 });
-  const out = await Deno.makeTempDir();
+  await using corpusDir = await writeSyntheticCorpus({ train: 30000, valid: 400, test: 400 });
+  const corpus = corpusDir.path;
+  await using outDir = await tempDir();
+  const out = outDir.path;
   const child = spawnCli("experiment.ts", LONG(corpus, out));
   const dir = await waitForLines(out, "ch05_simple_rnnlm", 2);
   child.kill("SIGKILL");
@@ -243,8 +248,6 @@ Deno.test("SIGKILL: the record reads as crashed and the flushed lines are intact
   lines.forEach((l, i) => assert.equal(l.epoch, i + 1));
   const listed = await runCliProcess("runs.ts", ["--root", out]);
   assert.match(listed.stdout, /crashed/);
-  await Deno.remove(out, { recursive: true });
-  await Deno.remove(corpus, { recursive: true });
 });
 
 Deno.test("the project root is where the tests think it is", () => {

@@ -34,15 +34,38 @@ export const HAVE_PTB: boolean = (() => {
   return found;
 })();
 
+/** A temporary folder that removes itself (recursively) when its `await using` scope ends. */
+export interface TempDir extends AsyncDisposable {
+  /** The folder's absolute path. */
+  readonly path: string;
+}
+
+/**
+ * Makes a temporary folder that is removed when the test leaves the scope, pass or fail:
+ * `await using tmp = await tempDir();`.
+ */
+export async function tempDir(prefix = "rnnlab-test-"): Promise<TempDir> {
+  const path = await Deno.makeTempDir({ prefix });
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(path, { recursive: true }).catch((e) => {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      });
+    },
+  };
+}
+
 /**
  * Writes a corpus of `w0`..`w{V-1}` words from a seeded Markov chain (lines of 15 words) as
- * `train.txt`, `valid.txt`, `test.txt` in a new temp folder and returns the folder.
+ * `train.txt`, `valid.txt`, `test.txt` in a new temporary folder, removed when the caller's
+ * `await using` scope ends.
  */
 export async function writeSyntheticCorpus(
   sizes: { train: number; valid: number; test: number },
   V = 40,
   seed = 5,
-): Promise<string> {
+): Promise<TempDir> {
   const rng = new Rng(seed);
   const next = Array.from({ length: V }, () => [rng.int(V), rng.int(V), rng.int(V)]);
   let state = 0;
@@ -54,12 +77,12 @@ export async function writeSyntheticCorpus(
     }
     return words.join("");
   };
-  const dir = await Deno.makeTempDir({ prefix: "rnnlab-corpus-" });
+  const dir = await tempDir("rnnlab-corpus-");
   // Each line of 15 words adds one <eos> token.
   const words = (tokens: number) => Math.round(tokens * 15 / 16);
-  await Deno.writeTextFile(`${dir}/train.txt`, text(words(sizes.train)));
-  await Deno.writeTextFile(`${dir}/valid.txt`, text(words(sizes.valid)));
-  await Deno.writeTextFile(`${dir}/test.txt`, text(words(sizes.test)));
+  await Deno.writeTextFile(`${dir.path}/train.txt`, text(words(sizes.train)));
+  await Deno.writeTextFile(`${dir.path}/valid.txt`, text(words(sizes.valid)));
+  await Deno.writeTextFile(`${dir.path}/test.txt`, text(words(sizes.test)));
   return dir;
 }
 

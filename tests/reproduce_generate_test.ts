@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { type MetricLine, readMetrics, readRunRecord, type RunRecord } from "../runner/record.ts";
 import { main as reproduce } from "../cli/reproduce.ts";
 import { main as generate } from "../cli/generate.ts";
-import { tinyRnnlmRun, writeSyntheticCorpus } from "./fixtures.ts";
+import { tempDir, tinyRnnlmRun, writeSyntheticCorpus } from "./fixtures.ts";
 
 /** Copies a run's record to `to`, with `edit` applied to `run.json` and `editLines` to its metrics. */
 async function copyRun(
@@ -28,8 +28,10 @@ async function copyRun(
 }
 
 Deno.test("reproduce: bit-identical with a matching fingerprint, tolerance otherwise, non-zero on a mismatch", async () => {
-  const corpus = await writeSyntheticCorpus({ train: 2000, valid: 800, test: 800 });
-  const out = await Deno.makeTempDir();
+  await using corpusDir = await writeSyntheticCorpus({ train: 2000, valid: 800, test: 800 });
+  const corpus = corpusDir.path;
+  await using outDir = await tempDir();
+  const out = outDir.path;
   const run = await tinyRnnlmRun(corpus, out, { eval_interval: "25" });
   assert.equal(run.status, "completed");
 
@@ -94,16 +96,16 @@ Deno.test("reproduce: bit-identical with a matching fingerprint, tolerance other
   // Only the first epoch of it: the test figure is not compared, the curve matches.
   lines.length = 0;
   assert.equal(await reproduce([off, "--epochs", "1"], (s) => lines.push(s)), 0);
-  await Deno.remove(out, { recursive: true });
-  await Deno.remove(corpus, { recursive: true });
 });
 
 Deno.test("generate: same seed same text, another seed other text, no <unk> unless asked", async () => {
-  const corpus = await writeSyntheticCorpus({ train: 2000, valid: 800, test: 800 });
+  await using corpusDir = await writeSyntheticCorpus({ train: 2000, valid: 800, test: 800 });
+  const corpus = corpusDir.path;
   // Make <unk> a frequent training word so that the model would sample it.
   const train = await Deno.readTextFile(`${corpus}/train.txt`);
   await Deno.writeTextFile(`${corpus}/train.txt`, train.replaceAll("w3 ", "<unk> "));
-  const out = await Deno.makeTempDir();
+  await using outDir = await tempDir();
+  const out = outDir.path;
   const run = await tinyRnnlmRun(corpus, out, { eval_interval: "25" });
   const gen = async (...args: string[]) => {
     const text: string[] = [];
@@ -121,6 +123,4 @@ Deno.test("generate: same seed same text, another seed other text, no <unk> unle
   const withUnk = await gen("--start", "w0", "--seed", "1", "--allow-unk", "--temperature", "2");
   assert.ok(withUnk.includes("<unk>"));
   await assert.rejects(gen("--start", "nonword"), /start word 'nonword' is not in the vocabulary/);
-  await Deno.remove(out, { recursive: true });
-  await Deno.remove(corpus, { recursive: true });
 });

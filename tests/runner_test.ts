@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { UserError } from "../core/errors.ts";
 import { loadExperiment } from "../runner/registry.ts";
-import { prepareData, runExperiment } from "../runner/run.ts";
+import { runExperiment } from "../runner/run.ts";
 import { type Experiment, resolveHyperparameters } from "../runner/experiment.ts";
 import {
   createRunDir,
@@ -22,11 +22,10 @@ import {
   restoreParams,
   saveCheckpoint,
 } from "../runner/checkpoint.ts";
-import { Rng } from "../core/random.ts";
-import { evalPerplexity } from "../training/evaluate.ts";
-import { HAVE_PTB, ptbDir, writeSyntheticCorpus } from "./fixtures.ts";
+import { HAVE_PTB, ptbDir, tempDir, writeSyntheticCorpus } from "./fixtures.ts";
 import type { LanguageModel } from "../models/model.ts";
 import { Param } from "../core/param.ts";
+import { afterEpoch } from "../training/schedule.ts";
 
 const quiet = { quiet: true, print: () => {} };
 
@@ -58,7 +57,8 @@ Deno.test({
   name: "ch05 on PTB: the curve is inside the book-code band and the record is complete",
   ignore: !HAVE_PTB,
   async fn() {
-    const out = await Deno.makeTempDir();
+    await using outDir = await tempDir();
+    const out = outDir.path;
     const res = await run("ch05_simple_rnnlm", {}, { out });
     assert.equal(res.status, "completed");
     assert.equal(res.exitCode, 0);
@@ -96,7 +96,6 @@ Deno.test({
     assert.ok(Date.parse(rec.finished_at!) >= Date.parse(rec.started_at));
     const svg = await Deno.readTextFile(`${res.dir}/curve.svg`);
     assert.ok(svg.startsWith("<svg") || svg.startsWith("<?xml"));
-    await Deno.remove(out, { recursive: true });
   },
 });
 
@@ -104,7 +103,8 @@ Deno.test({
   name: "the same seed twice gives a bit-identical curve; another seed does not",
   ignore: !HAVE_PTB,
   async fn() {
-    const out = await Deno.makeTempDir();
+    await using outDir = await tempDir();
+    const out = outDir.path;
     const a = await run("ch05_simple_rnnlm", { max_epoch: "15" }, { out });
     const b = await run("ch05_simple_rnnlm", { max_epoch: "15" }, { out });
     const c = await run("ch05_simple_rnnlm", { max_epoch: "15" }, { out, seed: 2 });
@@ -115,21 +115,22 @@ Deno.test({
     assert.equal(pa.length, 15);
     assert.deepEqual(pa, pb);
     assert.notDeepEqual(pa, pc);
-    await Deno.remove(out, { recursive: true });
   },
 });
 
 Deno.test("run directories are unique even when created at the same moment", async () => {
-  const out = await Deno.makeTempDir();
+  await using outDir = await tempDir();
+  const out = outDir.path;
   const made = await Promise.all(Array.from({ length: 50 }, () => createRunDir(out, "x")));
   assert.equal(new Set(made.map((m) => m.dir)).size, 50);
   for (const m of made) assert.match(m.runId, /^\d{8}-\d{6}-[a-z0-9]{6}$/);
-  await Deno.remove(out, { recursive: true });
 });
 
 Deno.test("interrupted mid-epoch and resumed, BetterRnnlm completes the same curve as an uninterrupted run", async () => {
-  const corpus = await writeSyntheticCorpus({ train: 3000, valid: 800, test: 800 });
-  const out = await Deno.makeTempDir();
+  await using corpusDir = await writeSyntheticCorpus({ train: 3000, valid: 800, test: 800 });
+  const corpus = corpusDir.path;
+  await using outDir = await tempDir();
+  const out = outDir.path;
   const hp = {
     wordvec_size: "12",
     hidden_size: "12",
@@ -165,75 +166,98 @@ Deno.test("interrupted mid-epoch and resumed, BetterRnnlm completes the same cur
   assert.equal(rb.resumes[0].from_iteration, 201);
   assert.equal(rb.resumes[0].environment?.code_sha256, rb.environment.code_sha256);
   assert.ok(ra.summary.best_valid_ppl !== null && ra.summary.test_ppl !== null);
-  await Deno.remove(out, { recursive: true });
-  await Deno.remove(corpus, { recursive: true });
 });
 
-Deno.test("BetterRnnlm divides lr by 4 after an epoch whose valid perplexity did not improve, and scores test with the best-by-valid parameters", async () => {
-  const corpus = await writeSyntheticCorpus({ train: 1000, valid: 400, test: 400 });
-  const out = await Deno.makeTempDir();
-  // lr 100 on a tiny model: valid perplexity jumps around, so some epochs improve and some do not.
-  const hp = {
-    wordvec_size: "8",
-    hidden_size: "8",
+/**
+ * A stand-in model whose validation losses follow a script: at the first evaluation after some
+ * training, its one parameter takes the next scripted value, and every evaluation window's loss
+ * is that parameter. Valid perplexity after epoch `e` is therefore `exp(script[e - 1])`, and the
+ * test perplexity of any saved parameters is `exp` of the value they hold.
+ */
+function scriptedModel(script: number[]): LanguageModel {
+  const w = new Param("w", [1]);
+  let trained = false, next = 0;
+  return {
+    params: [w],
+    forward(_xs, _ts, _n, _t, train) {
+      if (train) {
+        trained = true;
+        return 1;
+      }
+      if (trained) w.value[0] = script[next++];
+      trained = false;
+      return w.value[0];
+    },
+    backward() {},
+    resetState() {},
+    getState: () => [],
+    setState() {},
+    predict: () => new Float32Array(0),
+  };
+}
+
+Deno.test("BetterRnnlm's schedule on scripted valid scores: lr / 4 after no improvement (a tie included), best.ckpt and test_ppl_best from the best epoch", async () => {
+  await using corpusDir = await writeSyntheticCorpus({ train: 1000, valid: 400, test: 400 });
+  const corpus = corpusDir.path;
+  await using outDir = await tempDir();
+  const { experiment, url } = await loadExperiment("ch06_better_rnnlm");
+  // Valid losses per epoch (exact in float32): improves at 1, 2 and 4; ties at 6.
+  const script = [5, 4.5, 4.75, 4.25, 4.5, 4.25, 4.5];
+  const exp: Experiment = { ...experiment, model: () => scriptedModel(script) };
+  const hp = resolveHyperparameters(exp, {
     batch_size: "4",
     time_size: "5",
     max_epoch: "7",
     eval_interval: "0",
     lr: "100",
-  };
-  const res = await run("ch06_better_rnnlm", hp, { out, corpus });
-  assert.equal(res.status, "completed");
-  const lines = epochs(await readMetrics(res.dir));
-  assert.equal(lines.length, 7);
-  assert.equal(lines[0].lr, 100);
-  // An epoch line's lr is the rate that epoch trained with; the decay applies to the next one.
-  let best = Infinity, decays = 0, kept = 0;
-  for (let e = 0; e + 1 < lines.length; e++) {
-    const valid = lines[e].valid_ppl!;
-    assert.ok(Number.isFinite(valid), `epoch ${e + 1} valid_ppl ${valid}`);
-    const improved = valid < best;
-    best = Math.min(best, valid);
-    const expected = improved ? lines[e].lr : lines[e].lr / 4;
-    assert.equal(lines[e + 1].lr, expected, `epoch ${e + 2} lr after valid ${valid}`);
-    if (improved) kept++;
-    else decays++;
-  }
-  // The run exercised both branches (otherwise this test proves nothing).
-  assert.ok(decays >= 1 && kept >= 2, `${decays} decays, ${kept} epochs that improved`);
-
-  // best.ckpt holds the epoch with the lowest valid perplexity; here not the last epoch.
-  const valids = lines.map((l) => l.valid_ppl!);
-  const bestValid = Math.min(...valids);
-  const bestEpoch = valids.indexOf(bestValid) + 1;
-  assert.ok(bestEpoch < lines.length, `best epoch ${bestEpoch} is the last one`);
-  const bestCkpt = await loadCheckpoint(`${res.dir}/checkpoints/best.ckpt`);
-  assert.deepEqual(bestCkpt.meta, { epoch: bestEpoch, valid_ppl: bestValid });
-  const rec = await readRunRecord(res.dir);
-  assert.equal(rec.summary.best_valid_ppl, bestValid);
-  assert.equal(rec.summary.final_valid_ppl, valids.at(-1));
-
-  // test_ppl and test_ppl_best are test perplexity under last.ckpt's and best.ckpt's parameters.
-  const { experiment } = await loadExperiment("ch06_better_rnnlm");
-  const rhp = resolveHyperparameters(experiment, hp);
-  const data = await prepareData(experiment, rhp, {
+  });
+  const res = await runExperiment(exp, url, hp, {}, 1, {
+    outDir: outDir.path,
+    ...quiet,
     corpus: {
       train: `${corpus}/train.txt`,
       valid: `${corpus}/valid.txt`,
       test: `${corpus}/test.txt`,
     },
   });
-  const testPpl = async (ckpt: string) => {
-    const model = experiment.model(rhp, data.vocabSize, new Rng(1));
-    restoreParams(model.params, await loadCheckpoint(ckpt));
-    model.resetState();
-    return evalPerplexity(model, data.test);
-  };
-  assert.equal(rec.summary.test_ppl_best, await testPpl(`${res.dir}/checkpoints/best.ckpt`));
-  assert.equal(rec.summary.test_ppl, await testPpl(`${res.dir}/checkpoints/last.ckpt`));
-  assert.notEqual(rec.summary.test_ppl_best, rec.summary.test_ppl);
-  await Deno.remove(out, { recursive: true });
-  await Deno.remove(corpus, { recursive: true });
+  assert.equal(res.status, "completed");
+  const lines = epochs(await readMetrics(res.dir));
+  // An epoch line's lr is the rate that epoch trained with; a decay applies to the next epoch.
+  assert.deepEqual(lines.map((l) => l.lr), [100, 100, 100, 25, 25, 6.25, 1.5625]);
+  assert.deepEqual(lines.map((l) => l.valid_ppl), script.map(Math.exp));
+  const best = await loadCheckpoint(`${res.dir}/checkpoints/best.ckpt`);
+  assert.deepEqual(best.meta, { epoch: 4, valid_ppl: Math.exp(4.25) });
+  assert.deepEqual(Array.from(best.tensors.get("w")!.data), [4.25]);
+  const last = await loadCheckpoint(`${res.dir}/checkpoints/last.ckpt`);
+  assert.deepEqual(Array.from(last.tensors.get("w")!.data), [4.5]);
+  const rec = await readRunRecord(res.dir);
+  assert.equal(rec.summary.best_valid_ppl, Math.exp(4.25));
+  assert.equal(rec.summary.final_valid_ppl, Math.exp(4.5));
+  assert.equal(rec.summary.test_ppl, Math.exp(4.5));
+  assert.equal(rec.summary.test_ppl_best, Math.exp(4.25));
+});
+
+Deno.test("afterEpoch: keep lr on an improvement, divide it on none or a tie, never without lrDecay", () => {
+  assert.deepEqual(afterEpoch(4, { bestValid: null, lr: 20 }, 300), {
+    improved: true,
+    bestValid: 300,
+    lr: 20,
+  });
+  assert.deepEqual(afterEpoch(4, { bestValid: 300, lr: 20 }, 299.5), {
+    improved: true,
+    bestValid: 299.5,
+    lr: 20,
+  });
+  assert.deepEqual(afterEpoch(4, { bestValid: 300, lr: 20 }, 300), {
+    improved: false,
+    bestValid: 300,
+    lr: 5,
+  });
+  assert.deepEqual(afterEpoch(null, { bestValid: 300, lr: 20 }, 301), {
+    improved: false,
+    bestValid: 300,
+    lr: 20,
+  });
 });
 
 /**
@@ -241,8 +265,10 @@ Deno.test("BetterRnnlm divides lr by 4 after an epoch whose valid perplexity did
  * pass and NaN from then on; returns the outcome and what the runner printed.
  */
 async function runToNaN(name: string, raw: Record<string, string>) {
-  const corpus = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
-  const out = await Deno.makeTempDir();
+  await using corpusDir = await writeSyntheticCorpus({ train: 2000, valid: 400, test: 400 });
+  const corpus = corpusDir.path;
+  await using outDir = await tempDir();
+  const out = outDir.path;
   const { experiment, url } = await loadExperiment(name);
   let calls = 0;
   const p = new Param("w", [1]);
@@ -258,22 +284,17 @@ async function runToNaN(name: string, raw: Record<string, string>) {
   const exp: Experiment = { ...experiment, model: () => nanModel };
   const hp = resolveHyperparameters(exp, raw);
   const printed: string[] = [];
-  try {
-    const res = await runExperiment(exp, url, hp, {}, 1, {
-      outDir: out,
-      quiet: true,
-      print: (l) => printed.push(l),
-      corpus: {
-        train: `${corpus}/train.txt`,
-        valid: `${corpus}/valid.txt`,
-        test: `${corpus}/test.txt`,
-      },
-    });
-    return { res, rec: await readRunRecord(res.dir), printed };
-  } finally {
-    await Deno.remove(out, { recursive: true });
-    await Deno.remove(corpus, { recursive: true });
-  }
+  const res = await runExperiment(exp, url, hp, {}, 1, {
+    outDir: out,
+    quiet: true,
+    print: (l) => printed.push(l),
+    corpus: {
+      train: `${corpus}/train.txt`,
+      valid: `${corpus}/valid.txt`,
+      test: `${corpus}/test.txt`,
+    },
+  });
+  return { res, rec: await readRunRecord(res.dir), printed };
 }
 
 Deno.test("a NaN loss ends the run as diverged with exit code 3, naming the iteration and suggesting a fix", async () => {
@@ -335,7 +356,8 @@ Deno.test("bad overrides name the key and the allowed range", async () => {
 });
 
 Deno.test("checkpoints round-trip and a damaged one is refused", async () => {
-  const dir = await Deno.makeTempDir();
+  await using dirDir = await tempDir();
+  const dir = dirDir.path;
   const data = Float32Array.from([1.5, -2, 3.25, 0]);
   await saveCheckpoint(`${dir}/a.ckpt`, [{ name: "w", shape: [2, 2], data }], { epoch: 3 });
   const back = await loadCheckpoint(`${dir}/a.ckpt`);
@@ -348,11 +370,11 @@ Deno.test("checkpoints round-trip and a damaged one is refused", async () => {
   await assert.rejects(loadCheckpoint(`${dir}/b.ckpt`), /checksum mismatch/);
   await Deno.writeFile(`${dir}/c.ckpt`, bytes.subarray(0, 20));
   await assert.rejects(loadCheckpoint(`${dir}/c.ckpt`), /damaged/);
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("restoring a missing checkpoint, or one made by another model, is a clear error", async () => {
-  const dir = await Deno.makeTempDir();
+  await using dirDir = await tempDir();
+  const dir = dirDir.path;
   await assert.rejects(
     loadCheckpoint(`${dir}/missing.ckpt`),
     (e: unknown) =>
@@ -388,7 +410,6 @@ Deno.test("restoring a missing checkpoint, or one made by another model, is a cl
         "m.ckpt: embed.W has shape [3,2] but the model needs [4,2]; the checkpoint comes from a model of other sizes",
   );
   assert.deepEqual(Array.from(wrong.value), new Array(8).fill(0));
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("a running record from another host reads as crashed once its heartbeat is older than the timeout", async () => {
@@ -418,9 +439,12 @@ Deno.test("a running record from another host reads as crashed once its heartbea
 });
 
 Deno.test("RNNLAB_CHECKPOINT_DIR keeps checkpoints outside the run directory, and resume finds them", async () => {
-  const corpus = await writeSyntheticCorpus({ train: 3000, valid: 400, test: 400 });
-  const out = await Deno.makeTempDir();
-  const outside = await Deno.makeTempDir();
+  await using corpusDir = await writeSyntheticCorpus({ train: 3000, valid: 400, test: 400 });
+  const corpus = corpusDir.path;
+  await using outDir = await tempDir();
+  const out = outDir.path;
+  await using outsideDir = await tempDir();
+  const outside = outsideDir.path;
   Deno.env.set("RNNLAB_CHECKPOINT_DIR", outside);
   try {
     const hp = { corpus_size: "3000", max_epoch: "3" };
@@ -434,6 +458,5 @@ Deno.test("RNNLAB_CHECKPOINT_DIR keeps checkpoints outside the run directory, an
     assert.equal(resumed.record.summary.epochs_completed, 3);
   } finally {
     Deno.env.delete("RNNLAB_CHECKPOINT_DIR");
-    for (const d of [out, outside, corpus]) await Deno.remove(d, { recursive: true });
   }
 });
