@@ -61,8 +61,8 @@ export {
   type ReferenceFigure,
   resolveHyperparameters,
   type TrainPlan,
-} from "./runner/experiment.ts";
-export { runExperiment, type RunOptions, type RunOutcome } from "./runner/run.ts";
+} from "./experiments/define.ts";
+export { runExperiment, type RunOptions, type RunOutcome } from "./run/run.ts";
 export {
   effectiveStatus,
   type MetricLine,
@@ -73,12 +73,12 @@ export {
   type RunStatus,
   type RunSummary,
   type StoredStatus,
-} from "./runner/record.ts";
-export type { Environment } from "./runner/environment.ts";
+} from "./run/record.ts";
+export type { Environment } from "./run/environment.ts";
 export {
   type Checkpoint,
   loadCheckpoint,
   restoreParams,
   saveCheckpoint,
   type Tensor,
-} from "./runner/checkpoint.ts";
+} from "./run/checkpoint.ts";

@@ -37,9 +37,9 @@ import { GruRnnlm } from "../models/gru_rnnlm.ts";
 import type { LanguageModel } from "../models/model.ts";
 import { Rnnlm } from "../models/rnnlm.ts";
 import { SimpleRnnlm } from "../models/simple_rnnlm.ts";
-import { resolveHyperparameters } from "../runner/experiment.ts";
-import { loadExperiment } from "../runner/registry.ts";
-import { planTrainer } from "../runner/run.ts";
+import { resolveHyperparameters } from "../experiments/define.ts";
+import { loadExperiment } from "../experiments/mod.ts";
+import { planTrainer } from "../run/run.ts";
 import { parseCliArgs, runCli } from "./main.ts";
 
 const USAGE =

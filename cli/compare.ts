@@ -8,15 +8,15 @@
 
 import { UserError } from "../core/errors.ts";
 import { defaultIo, type Io, parseCliArgs, runCli } from "./main.ts";
-import { type MetricLine, readMetrics, writeFileAtomic } from "../runner/record.ts";
-import { resolveRunArgs } from "../runner/runs_index.ts";
+import { type MetricLine, readMetrics, writeFileAtomic } from "../run/record.ts";
+import { resolveRunArgs } from "../views/runs_index.ts";
 import {
   buildComparison,
   type CompareFormat,
   formatComparison,
   renderOverlayChart,
   renderOverlaySvg,
-} from "../runner/compare.ts";
+} from "../views/compare.ts";
 
 const USAGE =
   "deno task compare <run-dir|experiment|run-id>... [--root DIR] [--json|--csv|--md] [--svg PATH|--no-svg] [--no-chart]";

@@ -19,10 +19,10 @@ import {
   type Experiment,
   flagName,
   resolveHyperparameters,
-} from "../runner/experiment.ts";
-import { DEFAULT_EXPERIMENT, listExperiments, loadExperiment } from "../runner/registry.ts";
-import { readRunRecord } from "../runner/record.ts";
-import { runExperiment } from "../runner/run.ts";
+} from "../experiments/define.ts";
+import { DEFAULT_EXPERIMENT, listExperiments, loadExperiment } from "../experiments/mod.ts";
+import { readRunRecord } from "../run/record.ts";
+import { runExperiment } from "../run/run.ts";
 import type { TextCorpusOptions } from "../data/corpus.ts";
 import { argError, joinNegativeValues, runCli } from "./main.ts";
 

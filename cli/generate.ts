@@ -9,11 +9,11 @@
 
 import { UserError } from "../core/errors.ts";
 import { Rng } from "../core/random.ts";
-import { loadCheckpoint, restoreParams } from "../runner/checkpoint.ts";
-import { generateWords, wordsToText } from "../runner/generate.ts";
-import { checkpointDir, readRunRecord } from "../runner/record.ts";
-import { loadExperiment } from "../runner/registry.ts";
-import { prepareData } from "../runner/run.ts";
+import { loadCheckpoint, restoreParams } from "../run/checkpoint.ts";
+import { generateWords, wordsToText } from "../models/generate.ts";
+import { checkpointDir, readRunRecord } from "../run/record.ts";
+import { loadExperiment } from "../experiments/mod.ts";
+import { prepareData } from "../run/run.ts";
 import { oneRunDir, parseCliArgs, runCli } from "./main.ts";
 
 const USAGE =

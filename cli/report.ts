@@ -7,8 +7,8 @@
 
 import { UserError } from "../core/errors.ts";
 import { defaultIo, type Io, parseCliArgs, runCli } from "./main.ts";
-import { writeFileAtomic } from "../runner/record.ts";
-import { buildReport } from "../runner/report.ts";
+import { writeFileAtomic } from "../run/record.ts";
+import { buildReport } from "../views/report.ts";
 
 const USAGE = "deno task report [--out FILE] [--root DIR]...";
 

@@ -7,10 +7,10 @@
  */
 
 import { UserError } from "../core/errors.ts";
-import { readMetrics, readRunRecord } from "../runner/record.ts";
-import { loadExperiment } from "../runner/registry.ts";
-import { runExperiment } from "../runner/run.ts";
-import { compareRuns, DEFAULT_RTOL } from "../runner/reproduce.ts";
+import { readMetrics, readRunRecord } from "../run/record.ts";
+import { loadExperiment } from "../experiments/mod.ts";
+import { runExperiment } from "../run/run.ts";
+import { compareRuns, DEFAULT_RTOL } from "../run/reproduce.ts";
 import { oneRunDir, parseCliArgs, runCli } from "./main.ts";
 
 const USAGE = "deno task reproduce RUN_DIR [--epochs N] [--rtol 0.02] [--out DIR] [--data-dir DIR]";

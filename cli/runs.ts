@@ -7,7 +7,7 @@
  */
 
 import { defaultIo, type Io, parseCliArgs, runCli } from "./main.ts";
-import { listRuns, type RunInfo } from "../runner/runs_index.ts";
+import { listRuns, type RunInfo } from "../views/runs_index.ts";
 
 const USAGE = "deno task runs [experiment...] [--root DIR]... [--json]";
 

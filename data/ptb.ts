@@ -85,7 +85,7 @@ export interface LoadPtbOptions {
  * ```
  */
 export function defaultPtbCacheDir(): string {
-  const url = new URL("../data/ptb/", import.meta.url);
+  const url = new URL("./ptb/", import.meta.url);
   return url.protocol === "file:" ? resolve(fileURLToPath(url)) : resolve("data", "ptb");
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Hyperparameters, HyperSpec, TrainPlan } from "../runner/experiment.ts";
+import type { Hyperparameters, HyperSpec, TrainPlan } from "./define.ts";
 
 /** Hyperparameters of a chapter 6 experiment, with `overrides` for its own defaults. */
 export function ch06Hyperparameters(

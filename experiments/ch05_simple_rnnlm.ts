@@ -6,7 +6,7 @@
  * @module
  */
 
-import { defineExperiment } from "../runner/experiment.ts";
+import { defineExperiment } from "./define.ts";
 import { SimpleRnnlm } from "../models/simple_rnnlm.ts";
 
 export default defineExperiment({

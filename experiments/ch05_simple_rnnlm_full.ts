@@ -5,7 +5,7 @@
  * @module
  */
 
-import { defineExperiment } from "../runner/experiment.ts";
+import { defineExperiment } from "./define.ts";
 import { SimpleRnnlm } from "../models/simple_rnnlm.ts";
 import { ch06Hyperparameters, ch06Plan } from "./_ch06.ts";
 

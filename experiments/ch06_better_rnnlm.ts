@@ -8,7 +8,7 @@
  * @module
  */
 
-import { defineExperiment } from "../runner/experiment.ts";
+import { defineExperiment } from "./define.ts";
 import { BetterRnnlm } from "../models/better_rnnlm.ts";
 import { ch06Hyperparameters, ch06Plan } from "./_ch06.ts";
 

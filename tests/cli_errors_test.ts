@@ -4,7 +4,7 @@
  * that says what to do, no stack trace, nothing on stdout, and no file written or changed.
  */
 import assert from "node:assert/strict";
-import { readRunRecord } from "../runner/record.ts";
+import { readRunRecord } from "../run/record.ts";
 import {
   assertOneLineError,
   type CommandResult,

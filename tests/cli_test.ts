@@ -3,7 +3,7 @@
  * errors without stack traces, signals, concurrent runs and resume.
  */
 import assert from "node:assert/strict";
-import { effectiveStatus, parseMetrics, readMetrics, readRunRecord } from "../runner/record.ts";
+import { effectiveStatus, parseMetrics, readMetrics, readRunRecord } from "../run/record.ts";
 import { candidatePaths } from "../kernels/blas.ts";
 import {
   assertOneLineError,

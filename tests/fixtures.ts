@@ -7,9 +7,9 @@
 
 import assert from "node:assert/strict";
 import { Rng } from "../core/random.ts";
-import { loadExperiment } from "../runner/registry.ts";
-import { runExperiment, type RunOutcome } from "../runner/run.ts";
-import { resolveHyperparameters } from "../runner/experiment.ts";
+import { loadExperiment } from "../experiments/mod.ts";
+import { runExperiment, type RunOutcome } from "../run/run.ts";
+import { resolveHyperparameters } from "../experiments/define.ts";
 
 /** The project root. */
 export const ROOT: string = new URL("../", import.meta.url).pathname.replace(/\/$/, "");

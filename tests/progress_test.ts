@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatDuration, Progress } from "../runner/progress.ts";
+import { formatDuration, Progress } from "../run/progress.ts";
 
 Deno.test("off a terminal: one plain line per report", () => {
   const lines: string[] = [];

@@ -3,7 +3,7 @@
  * a mismatch) and `generate` (deterministic per seed, never `<unk>` unless asked).
  */
 import assert from "node:assert/strict";
-import { type MetricLine, readMetrics, readRunRecord, type RunRecord } from "../runner/record.ts";
+import { type MetricLine, readMetrics, readRunRecord, type RunRecord } from "../run/record.ts";
 import { main as reproduce } from "../cli/reproduce.ts";
 import { main as generate } from "../cli/generate.ts";
 import { tempDir, tinyRnnlmRun, writeSyntheticCorpus } from "./fixtures.ts";

@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { UserError } from "../core/errors.ts";
-import { loadExperiment } from "../runner/registry.ts";
-import { runExperiment } from "../runner/run.ts";
-import { type Experiment, resolveHyperparameters } from "../runner/experiment.ts";
+import { loadExperiment } from "../experiments/mod.ts";
+import { runExperiment } from "../run/run.ts";
+import { type Experiment, resolveHyperparameters } from "../experiments/define.ts";
 import {
   createRunDir,
   effectiveStatus,
@@ -15,13 +15,8 @@ import {
   readMetrics,
   readRunRecord,
   type RunRecord,
-} from "../runner/record.ts";
-import {
-  loadCheckpoint,
-  paramTensors,
-  restoreParams,
-  saveCheckpoint,
-} from "../runner/checkpoint.ts";
+} from "../run/record.ts";
+import { loadCheckpoint, paramTensors, restoreParams, saveCheckpoint } from "../run/checkpoint.ts";
 import { HAVE_PTB, ptbDir, tempDir, writeSyntheticCorpus } from "./fixtures.ts";
 import type { LanguageModel } from "../models/model.ts";
 import { Param } from "../core/param.ts";

@@ -7,17 +7,17 @@ import {
   parseMetrics,
   readMetrics,
   type RunRecord,
-} from "../runner/record.ts";
-import { listRuns, resolveRunArgs } from "../runner/runs_index.ts";
+} from "../run/record.ts";
+import { listRuns, resolveRunArgs } from "../views/runs_index.ts";
 import {
   buildComparison,
   formatComparison,
   renderOverlayChart,
   renderOverlaySvg,
-} from "../runner/compare.ts";
-import { renderCurveSvg, runCurves, writeCurveSvg } from "../runner/plot_svg.ts";
-import { renderTerminalChart } from "../runner/terminal_chart.ts";
-import { buildReport } from "../runner/report.ts";
+} from "../views/compare.ts";
+import { renderCurveSvg, runCurves, writeCurveSvg } from "../views/plot_svg.ts";
+import { renderTerminalChart } from "../views/terminal_chart.ts";
+import { buildReport } from "../views/report.ts";
 import { main as runsMain } from "../cli/runs.ts";
 import { main as compareMain } from "../cli/compare.ts";
 import { main as reportMain } from "../cli/report.ts";

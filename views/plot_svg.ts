@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type MetricLine, type RunRecord, writeFileAtomic } from "./record.ts";
+import { type MetricLine, type RunRecord, writeFileAtomic } from "../run/record.ts";
 
 /** A point `[x, y]`. */
 export type Point = [number, number];

@@ -5,9 +5,9 @@
  */
 
 import { UserError } from "../core/errors.ts";
-import type { Experiment } from "./experiment.ts";
+import type { Experiment } from "./define.ts";
 
-const DIR = new URL("../experiments/", import.meta.url);
+const DIR = new URL("./", import.meta.url);
 
 /** The experiment run when none is named. */
 export const DEFAULT_EXPERIMENT = "ch05_simple_rnnlm";

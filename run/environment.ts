@@ -45,7 +45,7 @@ export interface Environment {
 
 const ROOT = new URL("../", import.meta.url);
 /** Library folders whose sources make up the code hash. */
-const CODE_DIRS = ["core", "kernels", "layers", "models", "optim", "data", "training", "runner"];
+const CODE_DIRS = ["core", "kernels", "layers", "models", "optim", "data", "training"];
 
 async function hashFile(url: URL): Promise<string | null> {
   try {

@@ -8,7 +8,7 @@
 
 import { UserError } from "../core/errors.ts";
 import type { Rng } from "../core/random.ts";
-import type { LanguageModel } from "../models/model.ts";
+import type { LanguageModel } from "./model.ts";
 
 /** Options of {@linkcode generateWords}. */
 export interface GenerateOptions {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { MetricLine } from "./record.ts";
+import type { MetricLine } from "../run/record.ts";
 import type { RunInfo } from "./runs_index.ts";
 import { type CurveSeries, PALETTE, type Point, renderCurveSvg, runCurves } from "./plot_svg.ts";
 import { type ChartSeries, renderTerminalChart } from "./terminal_chart.ts";

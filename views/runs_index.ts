@@ -7,7 +7,7 @@
  */
 
 import { UserError } from "../core/errors.ts";
-import { effectiveStatus, readRunRecord, type RunRecord, type RunStatus } from "./record.ts";
+import { effectiveStatus, readRunRecord, type RunRecord, type RunStatus } from "../run/record.ts";
 
 /** One run found on disk. */
 export interface RunInfo {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type MetricLine, readMetrics, type RunRecord } from "./record.ts";
+import { type MetricLine, readMetrics, type RunRecord } from "../run/record.ts";
 import { listRuns, type RunInfo } from "./runs_index.ts";
 import { buildComparison, comparisonTable, renderOverlaySvg } from "./compare.ts";
 import { escapeXml as esc, renderRunSvg } from "./plot_svg.ts";

@@ -19,7 +19,7 @@ import { afterEpoch } from "../training/schedule.ts";
 import { Trainer, type TrainerState, type TrainReport } from "../training/trainer.ts";
 import { loadCheckpoint, paramTensors, restoreParams, saveCheckpoint } from "./checkpoint.ts";
 import { collectEnvironment, gitDiff } from "./environment.ts";
-import type { Experiment, Hyperparameters, TrainPlan } from "./experiment.ts";
+import type { Experiment, Hyperparameters, TrainPlan } from "../experiments/define.ts";
 import { Progress } from "./progress.ts";
 import {
   checkpointDir,
@@ -37,7 +37,7 @@ import {
   writeFileAtomic,
   writeRunRecord,
 } from "./record.ts";
-import { writeCurveSvg } from "./plot_svg.ts";
+import { writeCurveSvg } from "../views/plot_svg.ts";
 
 /** Options of {@linkcode runExperiment}. */
 export interface RunOptions {

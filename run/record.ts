@@ -16,7 +16,7 @@
  */
 
 import { UserError } from "../core/errors.ts";
-import type { Hyperparameters } from "./experiment.ts";
+import type { Hyperparameters } from "../experiments/define.ts";
 import type { Environment } from "./environment.ts";
 import type { TextCorpusOptions } from "../data/corpus.ts";
 
