@@ -3,26 +3,30 @@
  * TypeScript, with OpenBLAS for the matrix products, and a runner that keeps reproducible records.
  *
  * The public API, by folder:
- * - `core/`: {@linkcode Param}, the seeded {@linkcode Rng}, {@linkcode UserError};
+ * - `core/`: {@linkcode Param}, the seeded {@linkcode Rng}, {@linkcode UserError}, atomic writes;
  * - `kernels/`: OpenBLAS through FFI ({@linkcode sgemm} and friends) and the fused softmax loss;
  * - `layers/`: Time layers with `params` and `forward`/`backward`;
- * - `models/`: {@linkcode SimpleRnnlm}, {@linkcode Rnnlm}, {@linkcode BetterRnnlm}, {@linkcode GruRnnlm};
+ * - `models/`: {@linkcode SimpleRnnlm}, {@linkcode Rnnlm}, {@linkcode BetterRnnlm},
+ *   {@linkcode GruRnnlm}, and text generation;
  * - `optim/`: {@linkcode SGD} and global-norm clipping;
  * - `data/`: the PTB loader and any whitespace-tokenised corpus;
- * - `training/`: truncated-BPTT batching, the trainer and evaluation perplexity;
- * - `runner/`: experiment declarations, run records, checkpoints.
+ * - `training/`: the {@linkcode TrainPlan}, truncated-BPTT batching, the trainer, evaluation;
+ * - `experiments/`: how an experiment is declared, and the experiments;
+ * - `run/`: starting and resuming runs, their records, checkpoints, locks and stop signals;
+ * - `views/`: listing, comparing and drawing runs.
  *
  * @example
- * ```ts ignore
- * import { loadPtb, Rng, SGD, SimpleRnnlm, Trainer } from "./mod.ts";
- * const ptb = await loadPtb();
- * const train = ptb.train.subarray(0, 1000);
- * const model = new SimpleRnnlm(418, 100, 100, new Rng(1));
- * const trainer = new Trainer(model, new SGD(0.1), train.subarray(0, 999), train.subarray(1), {
- *   batchSize: 10, timeSize: 5, maxGrad: null, evalInterval: null, wrap: true, restartEachEpoch: false,
- * });
- * const out = trainer.runEpoch({});
- * if (out.kind === "completed") console.log(out.report.ppl);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { basicPlan, evalPerplexity, Rng, SimpleRnnlm, Trainer } from "@rnnlab/rnnlab";
+ * // A corpus that repeats a 12-word sentence: an RNN learns to predict it almost surely.
+ * const corpus = Int32Array.from({ length: 1201 }, (_, i) => (i * 5) % 12);
+ * const model = new SimpleRnnlm(12, 16, 16, new Rng(1));
+ * const plan = basicPlan({ batchSize: 10, timeSize: 5, lr: 0.5, maxEpoch: 20 });
+ * const trainer = new Trainer(model, plan, corpus.subarray(0, 1200), corpus.subarray(1));
+ * for (let e = 0; e < plan.maxEpoch; e++) trainer.runEpoch({});
+ * model.resetState();
+ * assert.ok(evalPerplexity(model, corpus) < 1.5);
  * ```
  *
  * @module
@@ -31,39 +35,75 @@
 export { Param, uniqueParams } from "./core/param.ts";
 export { Rng, type RngState } from "./core/random.ts";
 export { UserError } from "./core/errors.ts";
-export * from "./kernels/blas.ts";
 export {
-  softmaxCrossEntropy,
-  softmaxCrossEntropyReference,
-  softmaxRows,
-} from "./kernels/softmax.ts";
+  writeError,
+  writeFileAtomic,
+  writeFileAtomicSync,
+  type WriteProblem,
+  writeProblem,
+} from "./core/files.ts";
+export * from "./kernels/blas.ts";
+export { softmaxCrossEntropy, softmaxRows } from "./kernels/softmax.ts";
 export * from "./layers/mod.ts";
 export * from "./models/mod.ts";
+export { type GenerateOptions, generateWords, wordsToText } from "./models/generate.ts";
 export { SGD } from "./optim/sgd.ts";
 export { clipGrads, gradNorm } from "./optim/clip.ts";
 export * from "./data/mod.ts";
-export { Batcher, type BatcherState } from "./training/batcher.ts";
+export {
+  afterEpoch,
+  basicPlan,
+  type EpochDecision,
+  type ScheduleState,
+  type TrainPlan,
+} from "./training/plan.ts";
+export { Batcher, type BatcherState, type BatchPlan } from "./training/batcher.ts";
 export {
   type EpochOutcome,
-  type Optimizer,
   Trainer,
-  type TrainerOptions,
   type TrainerState,
   type TrainReport,
 } from "./training/trainer.ts";
-export { type EvalLayout, evalLayout, evalPerplexity } from "./training/evaluate.ts";
 export {
+  type EvalLayout,
+  evalLayout,
+  type EvalOptions,
+  evalPerplexity,
+} from "./training/evaluate.ts";
+export {
+  type BooleanSpec,
   type DataSpec,
   defineExperiment,
+  describeRange,
   type Experiment,
+  flagName,
   type Hyperparameters,
   type HyperSpec,
+  type HyperSpecs,
+  type HyperValue,
+  type NumberSpec,
+  parseValue,
   type ReferenceFigure,
+  type Resolved,
   resolveHyperparameters,
-  type TrainPlan,
 } from "./experiments/define.ts";
-export { runExperiment, type RunOptions, type RunOutcome } from "./run/run.ts";
+export { DEFAULT_EXPERIMENT, listExperiments, loadExperiment } from "./experiments/mod.ts";
 export {
+  referenceVerdict,
+  resumeRun,
+  type ResumeRunOptions,
+  type RunIo,
+  type RunOutcome,
+  startRun,
+  type StartRunOptions,
+} from "./run/run.ts";
+export { assertSameData, type DataSource, loadRunData, type RunData } from "./run/data.ts";
+export type { RunPosition } from "./run/session.ts";
+export { type LockHolder, RunLock } from "./run/lock.ts";
+export { stopExitCode, type StopSignal, StopSignals } from "./run/stop.ts";
+export {
+  checkpointDir,
+  checkpointPath,
   effectiveStatus,
   type MetricLine,
   readMetrics,
@@ -77,7 +117,10 @@ export {
 export type { Environment } from "./run/environment.ts";
 export {
   type Checkpoint,
+  decodeCheckpoint,
+  encodeCheckpoint,
   loadCheckpoint,
+  paramTensors,
   restoreParams,
   saveCheckpoint,
   type Tensor,

@@ -22,8 +22,6 @@
 
 import { UserError } from "../core/errors.ts";
 import { Rng } from "../core/random.ts";
-import { firstTrainTokens } from "../data/corpus.ts";
-import { loadPtb } from "../data/ptb.ts";
 import { blasInfo, blasThreads, setBlasThreads, sgemm } from "../kernels/blas.ts";
 import {
   PHASE_NAMES,
@@ -39,7 +37,8 @@ import { Rnnlm } from "../models/rnnlm.ts";
 import { SimpleRnnlm } from "../models/simple_rnnlm.ts";
 import { resolveHyperparameters } from "../experiments/define.ts";
 import { loadExperiment } from "../experiments/mod.ts";
-import { planTrainer } from "../run/run.ts";
+import { loadRunData } from "../run/data.ts";
+import { Trainer } from "../training/trainer.ts";
 import { parseCliArgs, runCli } from "./main.ts";
 
 const USAGE =
@@ -162,24 +161,19 @@ export async function benchTrain(
   },
 ): Promise<TrainBenchResult> {
   const log = options.log ?? (() => {});
-  const { experiment } = await loadExperiment(name);
+  const { experiment } = loadExperiment(name);
   const hp = resolveHyperparameters(experiment, {});
   const plan = experiment.plan(hp);
-  const spec = experiment.data(hp);
-  const corpus = await loadPtb({ dataDir: options.dataDir });
-  let train = corpus.train;
-  let vocabSize = corpus.vocabSize;
-  if (spec.trainTokens !== undefined) {
-    const first = firstTrainTokens(corpus, spec.trainTokens);
-    train = first.tokens;
-    vocabSize = first.vocabSize;
-  }
+  // The data a run of this experiment trains on, loaded as the run loads it.
+  const data = await loadRunData(experiment.data(hp), plan, { dataDir: options.dataDir });
+  const vocabSize = data.vocabSize;
   const model = experiment.model(hp, vocabSize, new Rng(options.seed ?? experiment.seed));
   // The peak is the machine's: measured on all the threads OpenBLAS starts with, before the plan
   // may lower them, and again after training; the higher of the two is the reference.
   const machineThreads = blasThreads();
   const peakBefore = sgemmPeakGflops();
-  const trainer = planTrainer(model, plan, train.subarray(0, train.length - 1), train.subarray(1));
+  if (plan.blasThreads > 0) setBlasThreads(plan.blasThreads);
+  const trainer = new Trainer(model, plan, data.xs, data.ts);
   const R = plan.batchSize * plan.timeSize;
   let rssMax = 0;
   const sampleRss = () => {

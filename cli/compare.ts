@@ -8,7 +8,8 @@
 
 import { UserError } from "../core/errors.ts";
 import { defaultIo, type Io, parseCliArgs, runCli } from "./main.ts";
-import { type MetricLine, readMetrics, writeFileAtomic } from "../run/record.ts";
+import { type MetricLine, readMetrics } from "../run/record.ts";
+import { writeFileAtomic } from "../core/files.ts";
 import { resolveRunArgs } from "../views/runs_index.ts";
 import {
   buildComparison,

@@ -21,10 +21,19 @@ import {
   resolveHyperparameters,
 } from "../experiments/define.ts";
 import { DEFAULT_EXPERIMENT, listExperiments, loadExperiment } from "../experiments/mod.ts";
-import { readRunRecord } from "../run/record.ts";
-import { runExperiment } from "../run/run.ts";
+import { readMetrics, type RunRecord } from "../run/record.ts";
+import { resumeRun, type RunOutcome, startRun } from "../run/run.ts";
 import type { TextCorpusOptions } from "../data/corpus.ts";
-import { argError, joinNegativeValues, runCli } from "./main.ts";
+import { writeCurveSvg } from "../views/plot_svg.ts";
+import {
+  argError,
+  joinNegativeValues,
+  parseSeed,
+  refuseRepeats,
+  runCli,
+  shownPath,
+  userPath,
+} from "./main.ts";
 
 const USAGE =
   "deno task experiment [name] [--key value ...] [--seed N] [--out DIR] [--data-dir DIR] [--quiet] | --resume RUN_DIR | --list";
@@ -68,19 +77,11 @@ export function experimentHelp(e: Experiment): string {
   ].join("\n");
 }
 
-function parseSeed(raw: string): number {
-  const v = Number(raw);
-  if (raw.trim() === "" || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
-    throw new UserError(`--seed ${raw}: must be an integer in [0, 4294967295]`);
-  }
-  return v;
-}
-
 /** `--corpus PATH [--split a,b,c]` as {@linkcode TextCorpusOptions}. */
 async function corpusOption(path: string, split: string | undefined): Promise<TextCorpusOptions> {
   let info: Deno.FileInfo;
   try {
-    path = await Deno.realPath(path); // recorded absolute, so --resume works from anywhere
+    path = await Deno.realPath(userPath(path)); // recorded absolute, so --resume works from anywhere
     info = await Deno.stat(path);
   } catch {
     throw new UserError(
@@ -116,62 +117,59 @@ export async function main(args: string[]): Promise<number> {
   // First pass: the options every experiment shares (unknown ones are hyperparameters).
   const first = parseArgs({ args: rest, options: COMMON, strict: false, allowPositionals: true });
   if (first.values.list) {
-    console.log((await listExperiments()).join("\n"));
+    console.log(listExperiments().join("\n"));
     return 0;
   }
   if (first.values.help && !name) {
-    console.log(`usage: ${USAGE}\nexperiments: ${(await listExperiments()).join(", ")}`);
+    console.log(`usage: ${USAGE}\nexperiments: ${listExperiments().join(", ")}`);
     return 0;
   }
   if (typeof first.values.resume === "string") {
     // A resumed run keeps its recorded settings: only these options make sense.
+    const resumeUsage = "deno task experiment --resume RUN_DIR [--quiet] [--data-dir DIR]";
+    let tokens;
     try {
-      parseArgs({ args: rest, options: COMMON, strict: true, allowPositionals: false });
+      ({ tokens } = parseArgs({
+        args: rest,
+        options: COMMON,
+        strict: true,
+        allowPositionals: false,
+        tokens: true,
+      }));
     } catch (e) {
-      throw argError(e, "deno task experiment --resume RUN_DIR [--quiet] [--data-dir DIR]");
+      throw argError(e, resumeUsage);
     }
-    if (name || first.values.seed !== undefined || first.values.out !== undefined) {
+    refuseRepeats(tokens);
+    const extra = ["seed", "out", "corpus", "split"].filter((k) => k in first.values);
+    if (name || extra.length > 0) {
       throw new UserError(
         "--resume takes only a run directory; the run keeps its recorded settings",
       );
     }
-    const dir = first.values.resume.replace(/\/+$/, "");
-    const record = await readRunRecord(dir);
-    if (record.status === "completed") {
-      throw new UserError(`${dir} has already completed; nothing to resume`);
-    }
-    const { experiment, url } = await loadExperiment(record.experiment);
-    const out = await runExperiment(
-      experiment,
-      url,
-      record.hyperparameters,
-      record.overrides,
-      record.seed,
-      {
-        outDir: "results",
-        quiet: Boolean(first.values.quiet),
-        dataDir: first.values["data-dir"] as string | undefined,
-        corpus: record.data?.text_corpus,
-      },
-      dir,
-    );
-    console.log(out.dir);
-    return out.exitCode;
+    const dir = userPath(first.values.resume.replace(/\/+$/, ""));
+    const dataDir = first.values["data-dir"];
+    const out = await resumeRun(dir, {
+      quiet: Boolean(first.values.quiet),
+      dataDir: typeof dataDir === "string" ? userPath(dataDir) : undefined,
+    });
+    return await finish(out);
   }
 
-  const { experiment, url } = await loadExperiment(name ?? DEFAULT_EXPERIMENT);
+  const { experiment } = loadExperiment(name ?? DEFAULT_EXPERIMENT);
   const hpOptions = Object.fromEntries(
     Object.keys(experiment.hyperparameters).map((
       k,
     ) => [flagName(k).slice(2), { type: "string" as const }]),
   );
   let values: Record<string, string | boolean | undefined>;
+  let tokens;
   try {
-    ({ values } = parseArgs({
+    ({ values, tokens } = parseArgs({
       args: rest,
       options: { ...COMMON, ...hpOptions },
       strict: true,
       allowPositionals: false,
+      tokens: true,
     }));
   } catch (e) {
     const m = e instanceof Error ? /'(--?[^']+)'/.exec(e.message) : null;
@@ -183,9 +181,15 @@ export async function main(args: string[]): Promise<number> {
     }
     throw argError(e, USAGE);
   }
+  refuseRepeats(tokens);
   if (values.help) {
     console.log(experimentHelp(experiment));
     return 0;
+  }
+  if (values.split !== undefined && values.corpus === undefined) {
+    throw new UserError(
+      "--split cuts a --corpus file; give --corpus FILE with it, or drop --split",
+    );
   }
   const raw: Record<string, string> = {};
   for (const k of Object.keys(experiment.hyperparameters)) {
@@ -195,16 +199,41 @@ export async function main(args: string[]): Promise<number> {
   const hp = resolveHyperparameters(experiment, raw);
   const overrides = Object.fromEntries(Object.keys(raw).map((k) => [k, hp[k]]));
   const seed = typeof values.seed === "string" ? parseSeed(values.seed) : experiment.seed;
-  const out = await runExperiment(experiment, url, hp, overrides, seed, {
-    outDir: typeof values.out === "string" ? values.out : "results",
+  const out = await startRun({
+    experiment,
+    hyperparameters: hp,
+    overrides,
+    seed,
+    out: typeof values.out === "string" ? userPath(values.out) : "results",
     quiet: Boolean(values.quiet),
-    dataDir: values["data-dir"] as string | undefined,
-    corpus: typeof values.corpus === "string"
-      ? await corpusOption(values.corpus, values.split as string | undefined)
-      : undefined,
+    data: {
+      dataDir: typeof values["data-dir"] === "string" ? userPath(values["data-dir"]) : undefined,
+      corpus: typeof values.corpus === "string"
+        ? await corpusOption(values.corpus, values.split as string | undefined)
+        : undefined,
+    },
   });
-  console.log(out.dir);
+  return await finish(out);
+}
+
+/** Draws the run's curve beside its record and prints the run directory, the last line. */
+async function finish(out: RunOutcome): Promise<number> {
+  await drawCurve(out.dir, out.record);
+  try {
+    console.log(shownPath(out.dir));
+  } catch { /* the terminal is gone */ }
   return out.exitCode;
+}
+
+/** `curve.svg` is a view of the record: when it cannot be written, the run stands as it is. */
+async function drawCurve(dir: string, record: RunRecord): Promise<void> {
+  try {
+    await writeCurveSvg(`${dir}/curve.svg`, record, await readMetrics(dir));
+  } catch (e) {
+    try {
+      console.error(`warning: ${dir}/curve.svg not drawn: ${(e as Error).message}`);
+    } catch { /* the terminal is gone */ }
+  }
 }
 
 if (import.meta.main) await runCli(() => main(Deno.args));

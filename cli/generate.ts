@@ -11,10 +11,10 @@ import { UserError } from "../core/errors.ts";
 import { Rng } from "../core/random.ts";
 import { loadCheckpoint, restoreParams } from "../run/checkpoint.ts";
 import { generateWords, wordsToText } from "../models/generate.ts";
-import { checkpointDir, readRunRecord } from "../run/record.ts";
+import { checkpointPath, readRunRecord } from "../run/record.ts";
 import { loadExperiment } from "../experiments/mod.ts";
-import { prepareData } from "../run/run.ts";
-import { oneRunDir, parseCliArgs, runCli } from "./main.ts";
+import { loadRunData } from "../run/data.ts";
+import { oneRunDir, parseCliArgs, parseSeed, runCli, userPath } from "./main.ts";
 
 const USAGE =
   'deno task generate RUN_DIR [--start "the"] [--words 100] [--temperature 1.0] [--seed 1] [--best] [--allow-unk] [--data-dir DIR]';
@@ -51,19 +51,20 @@ export async function main(args: string[], print = (s: string) => console.log(s)
     print(`usage: ${USAGE}`);
     return 0;
   }
-  const dir = oneRunDir(positionals, USAGE);
+  const dir = userPath(oneRunDir(positionals, USAGE));
   const words = num("--words", values.words, true, 0);
   const temperature = num("--temperature", values.temperature, false, 0, true);
-  const seed = num("--seed", values.seed, true, 0);
+  const seed = parseSeed(values.seed);
 
   const record = await readRunRecord(dir);
-  const { experiment } = await loadExperiment(record.experiment);
-  if (values.best && !experiment.plan(record.hyperparameters).validEachEpoch) {
+  const { experiment } = loadExperiment(record.experiment);
+  const plan = experiment.plan(record.hyperparameters);
+  if (values.best && !plan.validEachEpoch) {
     throw new UserError(
-      `${record.experiment} does not score valid each epoch, so its runs keep no best.ckpt; drop --best to sample from the last parameters`,
+      `${record.experiment} does not score valid each epoch, so its runs keep no best checkpoint; drop --best to sample from the last parameters`,
     );
   }
-  const ckptPath = `${checkpointDir(dir, record)}/${values.best ? "best" : "last"}.ckpt`;
+  const ckptPath = checkpointPath(dir, record, values.best ? "best" : "last");
   try {
     await Deno.stat(ckptPath);
   } catch {
@@ -72,8 +73,8 @@ export async function main(args: string[], print = (s: string) => console.log(s)
     );
   }
   // The corpus is loaded only once the checkpoint is known to be there.
-  const data = await prepareData(experiment, record.hyperparameters, {
-    dataDir: values["data-dir"],
+  const data = await loadRunData(experiment.data(record.hyperparameters), plan, {
+    dataDir: values["data-dir"] === undefined ? undefined : userPath(values["data-dir"]),
     corpus: record.data?.text_corpus,
   });
   const model = experiment.model(record.hyperparameters, data.vocabSize, new Rng(record.seed));

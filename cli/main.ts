@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isAbsolute, relative, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UserError } from "../core/errors.ts";
 
@@ -51,6 +52,7 @@ export const defaultIo: Io = { out: (t) => console.log(t), err: (t) => console.e
 
 /**
  * `node:util` `parseArgs` whose failures become one-line {@linkcode UserError}s ending in `usage`.
+ * An option given twice (`--lr 0.1 --lr 0.2`) is refused rather than silently taking the last.
  *
  * @example
  * ```ts ignore
@@ -61,13 +63,113 @@ export function parseCliArgs<T extends ParseArgsConfig>(
   config: T,
   usage: string,
 ): ParsedResults<T> {
+  let parsed;
   try {
     // Same options, with negative values kept with their keys (no `args`: parseArgs's default).
     const args = config.args && joinNegativeValues(config.args);
-    return parseArgs({ ...config, args } as T);
+    parsed = parseArgs({ ...config, args, tokens: true } as T & { tokens: true });
   } catch (e) {
     throw argError(e, usage);
   }
+  refuseRepeats(parsed.tokens ?? []);
+  return parsed as unknown as ParsedResults<T>;
+}
+
+/**
+ * Refuses an option that appears more than once among `parseArgs` tokens, naming its values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseArgs } from "node:util";
+ * import { refuseRepeats } from "./main.ts";
+ * const { tokens } = parseArgs({
+ *   args: ["--lr", "0.1", "--lr", "0.2"], options: { lr: { type: "string" } }, tokens: true,
+ * });
+ * assert.throws(() => refuseRepeats(tokens), /--lr is given twice \(0.1, 0.2\); give it once/);
+ * ```
+ */
+export function refuseRepeats(
+  tokens: readonly { kind: string; name?: string; value?: unknown }[],
+): void {
+  const seen = new Map<string, string[]>();
+  for (const t of tokens) {
+    if (t.kind !== "option" || !t.name) continue;
+    const values = seen.get(t.name) ?? [];
+    values.push(t.value === undefined ? "" : String(t.value));
+    seen.set(t.name, values);
+  }
+  for (const [name, values] of seen) {
+    if (values.length > 1) {
+      const shown = values.every((v) => v === "") ? "" : ` (${values.join(", ")})`;
+      const times = values.length === 2 ? "twice" : `${values.length} times`;
+      throw new UserError(`--${name} is given ${times}${shown}; give it once`);
+    }
+  }
+}
+
+/**
+ * The folder the user ran the command from: `deno task` runs every task in the project root and
+ * names the caller's folder in `INIT_CWD`.
+ */
+export function userCwd(): string {
+  try {
+    return Deno.env.get("INIT_CWD") || Deno.cwd();
+  } catch {
+    return Deno.cwd();
+  }
+}
+
+/**
+ * A path the user typed, resolved against the folder they typed it in ({@linkcode userCwd}), not
+ * the project root where `deno task` runs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { userPath } from "./main.ts";
+ * assert.equal(userPath("/tmp/x"), "/tmp/x");
+ * assert.ok(userPath("out").endsWith("/out"));
+ * ```
+ */
+export function userPath(p: string): string {
+  return isAbsolute(p) ? p : resolve(userCwd(), p);
+}
+
+/**
+ * A path as the user should see it: relative to their folder when it lies inside it, else
+ * absolute (so that it can be pasted into the next command from where they stand).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shownPath, userCwd } from "./main.ts";
+ * assert.equal(shownPath(`${userCwd()}/results/x`), "results/x");
+ * ```
+ */
+export function shownPath(p: string): string {
+  const abs = resolve(p);
+  const rel = relative(userCwd(), abs);
+  return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? abs : rel;
+}
+
+/**
+ * `--seed` as an integer in `[0, 2^32 - 1]` (the generator's seed range); else a one-line error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSeed } from "./main.ts";
+ * assert.equal(parseSeed("7"), 7);
+ * assert.throws(() => parseSeed("4294967297"), /--seed 4294967297: must be an integer in \[0, 4294967295\]/);
+ * ```
+ */
+export function parseSeed(raw: string): number {
+  const v = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(v) || v > 0xffffffff) {
+    throw new UserError(`--seed ${raw}: must be an integer in [0, 4294967295]`);
+  }
+  return v;
 }
 
 /**

@@ -7,7 +7,7 @@
 
 import { UserError } from "../core/errors.ts";
 import { defaultIo, type Io, parseCliArgs, runCli } from "./main.ts";
-import { writeFileAtomic } from "../run/record.ts";
+import { writeFileAtomic } from "../core/files.ts";
 import { buildReport } from "../views/report.ts";
 
 const USAGE = "deno task report [--out FILE] [--root DIR]...";

@@ -9,9 +9,9 @@
 import { UserError } from "../core/errors.ts";
 import { readMetrics, readRunRecord } from "../run/record.ts";
 import { loadExperiment } from "../experiments/mod.ts";
-import { runExperiment } from "../run/run.ts";
+import { startRun } from "../run/run.ts";
 import { compareRuns, DEFAULT_RTOL } from "../run/reproduce.ts";
-import { oneRunDir, parseCliArgs, runCli } from "./main.ts";
+import { oneRunDir, parseCliArgs, runCli, userPath } from "./main.ts";
 
 const USAGE = "deno task reproduce RUN_DIR [--epochs N] [--rtol 0.02] [--out DIR] [--data-dir DIR]";
 
@@ -33,7 +33,7 @@ export async function main(args: string[], print = (s: string) => console.log(s)
     print(`usage: ${USAGE}`);
     return 0;
   }
-  const dir = oneRunDir(positionals, USAGE);
+  const dir = userPath(oneRunDir(positionals, USAGE));
   const record = await readRunRecord(dir);
   const lines = await readMetrics(dir);
   const recordedEpochs = record.summary.epochs_completed;
@@ -47,25 +47,36 @@ export async function main(args: string[], print = (s: string) => console.log(s)
     }
   } else if (record.status !== "completed") {
     throw new UserError(
-      `${dir} is ${record.status}; reproduce its first epochs with --epochs N (N <= ${recordedEpochs})`,
+      recordedEpochs === 0
+        ? `${dir} is ${record.status} and finished no epoch, so there is nothing to reproduce yet; resume it first`
+        : `${dir} is ${record.status}; reproduce its first epochs with --epochs N (N <= ${recordedEpochs})`,
     );
   }
   const rtol = values.rtol === undefined ? DEFAULT_RTOL : Number(values.rtol);
   if (!(rtol >= 0 && rtol < 1)) throw new UserError(`--rtol ${values.rtol}: must be in [0, 1)`);
 
-  const { experiment, url } = await loadExperiment(record.experiment);
+  const { experiment } = loadExperiment(record.experiment);
   const hp = { ...record.hyperparameters };
   if (epochs !== undefined) hp.max_epoch = epochs;
-  const out = values.out ?? await Deno.makeTempDir({ prefix: "rnnlab-reproduce-" });
+  const out = values.out !== undefined
+    ? userPath(values.out)
+    : await Deno.makeTempDir({ prefix: "rnnlab-reproduce-" });
   print(
     `rerunning ${record.experiment} (seed ${record.seed}${epochs ? `, ${epochs} epochs` : ""})...`,
   );
   try {
-    const rerun = await runExperiment(experiment, url, hp, record.overrides, record.seed, {
-      outDir: out,
+    const rerun = await startRun({
+      experiment,
+      hyperparameters: hp,
+      overrides: record.overrides,
+      seed: record.seed,
+      out,
       quiet: true,
-      dataDir: values["data-dir"],
-      corpus: record.data?.text_corpus,
+      data: {
+        dataDir: values["data-dir"] === undefined ? undefined : userPath(values["data-dir"]),
+        corpus: record.data?.text_corpus,
+      },
+      expectData: { record, dir },
     });
     if (rerun.status !== "completed") {
       print(`rerun ended as ${rerun.status}: ${rerun.record.exit_reason}`);

@@ -7,16 +7,15 @@
 
 import { defineExperiment } from "./define.ts";
 import { SimpleRnnlm } from "../models/simple_rnnlm.ts";
-import { ch06Hyperparameters, ch06Plan } from "./_ch06.ts";
+import { ch06Plan, ch06Specs } from "./_common.ts";
 
 export default defineExperiment({
   name: "ch05_simple_rnnlm_full",
   title: "SimpleRnnlm (plain RNN, D = H = 100) on the full PTB with chapter 6's settings",
   seed: 1,
-  hyperparameters: ch06Hyperparameters(),
+  hyperparameters: ch06Specs(),
   reference: null,
   data: () => ({ corpus: "ptb" }),
-  model: (hp, vocabSize, rng) =>
-    new SimpleRnnlm(vocabSize, hp.wordvec_size as number, hp.hidden_size as number, rng),
+  model: (hp, vocabSize, rng) => new SimpleRnnlm(vocabSize, hp.wordvec_size, hp.hidden_size, rng),
   plan: (hp) => ch06Plan(hp),
 });

@@ -10,28 +10,29 @@
 
 import { defineExperiment } from "./define.ts";
 import { BetterRnnlm } from "../models/better_rnnlm.ts";
-import { ch06Hyperparameters, ch06Plan } from "./_ch06.ts";
+import { ch06Plan, ch06Specs, num } from "./_common.ts";
 
 export default defineExperiment({
   name: "ch06_better_rnnlm",
   title: "BetterRnnlm (2 x LSTM 650, dropout 0.5, weight tying) on PTB, 40 epochs (chapter 6)",
   seed: 1,
-  hyperparameters: ch06Hyperparameters({ wordvec_size: 650, hidden_size: 650, max_epoch: 40 }, {
-    dropout: { type: "number", default: 0.5, min: 0, max: 0.95, help: "dropout ratio" },
-  }),
+  hyperparameters: {
+    ...ch06Specs({ wordvec_size: 650, hidden_size: 650, max_epoch: 40 }),
+    dropout: num(0.5, 0, 0.95, "dropout ratio"),
+  },
   reference: {
     metric: "test_ppl",
     band: [70, 80],
     source:
-      "PyTorch word_language_model, identical configuration: test 75.96; Inan et al. 2016: 73.9 (SPEC §7)",
+      "PyTorch word_language_model, identical configuration: test 75.96; Inan et al. 2016: 73.9",
   },
   data: () => ({ corpus: "ptb" }),
   model: (hp, vocabSize, rng) =>
     new BetterRnnlm({
       vocabSize,
-      wordvecSize: hp.wordvec_size as number,
-      hiddenSize: hp.hidden_size as number,
-      dropout: hp.dropout as number,
+      wordvecSize: hp.wordvec_size,
+      hiddenSize: hp.hidden_size,
+      dropout: hp.dropout,
     }, rng),
   plan: (hp) => ch06Plan(hp, { validEachEpoch: true, lrDecay: 4, restartEachEpoch: true }),
 });

@@ -7,20 +7,20 @@
 
 import { defineExperiment } from "./define.ts";
 import { GruRnnlm } from "../models/gru_rnnlm.ts";
-import { ch06Hyperparameters, ch06Plan } from "./_ch06.ts";
+import { ch06Plan, ch06Specs } from "./_common.ts";
 
 export default defineExperiment({
   name: "ch06_gru",
   title: "Rnnlm with a GRU cell (D = H = 100) on PTB, 4 epochs (no book figure)",
   seed: 1,
-  hyperparameters: ch06Hyperparameters(),
+  hyperparameters: ch06Specs(),
   reference: null,
   data: () => ({ corpus: "ptb" }),
   model: (hp, vocabSize, rng) =>
     new GruRnnlm({
       vocabSize,
-      wordvecSize: hp.wordvec_size as number,
-      hiddenSize: hp.hidden_size as number,
+      wordvecSize: hp.wordvec_size,
+      hiddenSize: hp.hidden_size,
     }, rng),
   plan: (hp) => ch06Plan(hp),
 });

@@ -7,25 +7,25 @@
 
 import { defineExperiment } from "./define.ts";
 import { Rnnlm } from "../models/rnnlm.ts";
-import { ch06Hyperparameters, ch06Plan } from "./_ch06.ts";
+import { ch06Plan, ch06Specs } from "./_common.ts";
 
 export default defineExperiment({
   name: "ch06_rnnlm",
   title: "Rnnlm (one LSTM layer, D = H = 100) on PTB, 4 epochs (chapter 6)",
   seed: 1,
-  hyperparameters: ch06Hyperparameters(),
+  hyperparameters: ch06Specs(),
   reference: {
     metric: "test_ppl",
     band: [125, 140],
     source:
-      "book's published weights 136.08; book code on this machine type 134.50; readers 135.7-137.0 (SPEC §7)",
+      "book's published weights 136.08; book code on this machine type 134.50; readers 135.7-137.0",
   },
   data: () => ({ corpus: "ptb" }),
   model: (hp, vocabSize, rng) =>
     new Rnnlm({
       vocabSize,
-      wordvecSize: hp.wordvec_size as number,
-      hiddenSize: hp.hidden_size as number,
+      wordvecSize: hp.wordvec_size,
+      hiddenSize: hp.hidden_size,
     }, rng),
   plan: (hp) => ch06Plan(hp),
 });

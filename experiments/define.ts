@@ -3,7 +3,9 @@
  * the book's reference figure, the data it trains on, the model it builds and its training plan.
  *
  * An experiment file is declarative; {@linkcode resolveHyperparameters} checks a user's overrides
- * against the declaration and the runner does the rest.
+ * against the declaration and the runner does the rest. {@linkcode defineExperiment} types the
+ * functions' `hp` argument from the declared hyperparameters, so an experiment reads `hp.lr` as a
+ * number and `hp.wrap` as a boolean without casts.
  *
  * @module
  */
@@ -11,20 +13,45 @@
 import { UserError } from "../core/errors.ts";
 import type { Rng } from "../core/random.ts";
 import type { LanguageModel } from "../models/model.ts";
+import type { TrainPlan } from "../training/plan.ts";
+
+/** A numeric hyperparameter: an integer or any number, with its default and allowed range. */
+export interface NumberSpec {
+  /** `"int"` for integers, `"number"` for any finite number. */
+  type: "int" | "number";
+  /** The value used when the command line does not give one. */
+  default: number;
+  /** Smallest allowed value. */
+  min?: number;
+  /** When true, `min` itself is not allowed (e.g. a learning rate must be > 0). */
+  minExclusive?: boolean;
+  /** Largest allowed value. */
+  max?: number;
+  /** One line for `--help`. */
+  help: string;
+}
+
+/** A boolean hyperparameter (`--wrap false`). */
+export interface BooleanSpec {
+  /** Always `"boolean"`. */
+  type: "boolean";
+  /** The value used when the command line does not give one. */
+  default: boolean;
+  /** One line for `--help`. */
+  help: string;
+}
 
 /** One hyperparameter's type, default and allowed range. */
-export type HyperSpec =
-  | {
-    type: "int" | "number";
-    default: number;
-    /** Smallest allowed value. */
-    min?: number;
-    /** When true, `min` itself is not allowed (e.g. a learning rate must be > 0). */
-    minExclusive?: boolean;
-    max?: number;
-    help: string;
-  }
-  | { type: "boolean"; default: boolean; help: string };
+export type HyperSpec = NumberSpec | BooleanSpec;
+
+/** The hyperparameters an experiment accepts, by snake_case key. */
+export type HyperSpecs = Record<string, HyperSpec>;
+
+/** The value type of a spec: `boolean` for a {@linkcode BooleanSpec}, else `number`. */
+export type HyperValue<S> = S extends BooleanSpec ? boolean : number;
+
+/** Resolved values of declared specs `S`, typed key by key. */
+export type Resolved<S> = { [K in keyof S]: HyperValue<S[K]> };
 
 /** Resolved hyperparameters: key → value. Keys are snake_case; the command line uses kebab-case. */
 export type Hyperparameters = Record<string, number | boolean>;
@@ -35,7 +62,7 @@ export interface ReferenceFigure {
   metric: "final_train_ppl" | "test_ppl" | "test_ppl_best";
   /** Inclusive band `[low, high]` of values that reproduce the figure. */
   band: [number, number];
-  /** Where the figure comes from (SPEC §7). */
+  /** Where the figure comes from. */
   source: string;
 }
 
@@ -47,36 +74,8 @@ export interface DataSpec {
   trainTokens?: number;
 }
 
-/** The training schedule the runner follows. */
-export interface TrainPlan {
-  /** Parallel streams `N` per batch. */
-  batchSize: number;
-  /** Time steps `T` per batch (the truncated-BPTT length). */
-  timeSize: number;
-  /** Initial SGD learning rate. */
-  lr: number;
-  /** Epochs to train. */
-  maxEpoch: number;
-  /** Global-norm clipping threshold, or null for none. */
-  maxGrad: number | null;
-  /** Report training perplexity every this many iterations, or null for once per epoch. */
-  evalInterval: number | null;
-  /** Score valid perplexity after every epoch. */
-  validEachEpoch: boolean;
-  /** When valid does not improve, divide lr by this (BetterRnnlm: 4); null to keep lr. */
-  lrDecay: number | null;
-  /** Score test perplexity at the end. */
-  testAtEnd: boolean;
-  /** Book batching (true) or padded streams that never wrap (false). */
-  wrap: boolean;
-  /** Restart the streams at every epoch (the book calls `fit` once per epoch for BetterRnnlm). */
-  restartEachEpoch: boolean;
-  /** OpenBLAS threads for this run (tiny products run faster on one); 0 or absent: the library's. */
-  blasThreads?: number;
-}
-
-/** A complete experiment declaration. */
-export interface Experiment {
+/** A complete experiment declaration, its functions typed by its hyperparameters `S`. */
+export interface Experiment<S extends HyperSpecs = HyperSpecs> {
   /** File name without `.ts`, e.g. `"ch05_simple_rnnlm"`. */
   name: string;
   /** One line for listings. */
@@ -84,35 +83,69 @@ export interface Experiment {
   /** The default seed (overridable with `--seed`). */
   seed: number;
   /** The hyperparameters it accepts, by snake_case key. */
-  hyperparameters: Record<string, HyperSpec>;
+  hyperparameters: S;
   /** The book's figure the run should reproduce, or null when there is none. */
   reference: ReferenceFigure | null;
   /** Which corpus to train on, given the resolved hyperparameters. */
-  data(hp: Hyperparameters): DataSpec;
+  data(hp: Resolved<S>): DataSpec;
   /** Builds the model for a vocabulary of `vocabSize` words, drawing its initial weights from `rng`. */
-  model(hp: Hyperparameters, vocabSize: number, rng: Rng): LanguageModel;
-  /** The training schedule, given the resolved hyperparameters. */
-  plan(hp: Hyperparameters): TrainPlan;
+  model(hp: Resolved<S>, vocabSize: number, rng: Rng): LanguageModel;
+  /** The training plan, given the resolved hyperparameters. */
+  plan(hp: Resolved<S>): TrainPlan;
 }
 
 /**
- * Identity function that gives an experiment file its type checking.
+ * Gives an experiment file its type checking: `hp` in `data`, `model` and `plan` is typed from the
+ * declared `hyperparameters`. Returns the declaration as the runner sees it.
  *
  * @example
- * ```ts ignore
- * export default defineExperiment({ name: "ch05_simple_rnnlm", ... });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { basicPlan, defineExperiment, resolveHyperparameters, SimpleRnnlm } from "@rnnlab/rnnlab";
+ * const tiny = defineExperiment({
+ *   name: "tiny",
+ *   title: "a tiny SimpleRnnlm",
+ *   seed: 1,
+ *   hyperparameters: {
+ *     hidden_size: { type: "int", default: 8, min: 1, help: "hidden size (H)" },
+ *     lr: { type: "number", default: 0.1, min: 0, minExclusive: true, help: "SGD learning rate" },
+ *   },
+ *   reference: null,
+ *   data: () => ({ corpus: "ptb", trainTokens: 1000 }),
+ *   model: (hp, V, rng) => new SimpleRnnlm(V, hp.hidden_size, hp.hidden_size, rng),
+ *   plan: (hp) => basicPlan({ batchSize: 10, timeSize: 5, lr: hp.lr, maxEpoch: 1 }),
+ * });
+ * assert.equal(tiny.plan(resolveHyperparameters(tiny, { lr: "0.5" })).lr, 0.5);
  * ```
  */
-export function defineExperiment(e: Experiment): Experiment {
-  return e;
+export function defineExperiment<const S extends HyperSpecs>(e: Experiment<S>): Experiment {
+  return e as unknown as Experiment;
 }
 
-/** The command-line spelling of a key: `hidden_size` → `--hidden-size`. */
+/**
+ * The command-line spelling of a key: `hidden_size` → `--hidden-size`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { flagName } from "@rnnlab/rnnlab";
+ * assert.equal(flagName("hidden_size"), "--hidden-size");
+ * ```
+ */
 export function flagName(key: string): string {
   return "--" + key.replaceAll("_", "-");
 }
 
-/** Describes the allowed values of a spec, e.g. `"a number > 0"`, `"an integer in [1, 1000]"`. */
+/**
+ * Describes the allowed values of a spec, e.g. `"a number > 0"`, `"an integer in [1, 1000]"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeRange } from "@rnnlab/rnnlab";
+ * assert.equal(describeRange({ type: "int", default: 1, min: 1, max: 9, help: "" }), "an integer in [1, 9]");
+ * ```
+ */
 export function describeRange(spec: HyperSpec): string {
   if (spec.type === "boolean") return "true or false";
   const kind = spec.type === "int" ? "an integer" : "a number";
@@ -125,9 +158,22 @@ export function describeRange(spec: HyperSpec): string {
   return kind;
 }
 
+/** Plain decimal notation: `12`, `-0.5`, `.25`, `1e-3`; not `0x10`, `Infinity` or `1_000`. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /**
  * Parses one override value against its spec; throws a {@linkcode UserError} naming the key and
- * the allowed range when it does not fit.
+ * the allowed range when it does not fit. Numbers must be written in decimal (`0x3` is refused,
+ * not read as 3).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseValue, UserError } from "@rnnlab/rnnlab";
+ * const spec = { type: "int", default: 4, min: 1, max: 1000, help: "epochs" } as const;
+ * assert.equal(parseValue("max_epoch", spec, "12"), 12);
+ * assert.throws(() => parseValue("max_epoch", spec, "0x3"), UserError);
+ * ```
  */
 export function parseValue(key: string, spec: HyperSpec, raw: string): number | boolean {
   const bad = () =>
@@ -137,8 +183,8 @@ export function parseValue(key: string, spec: HyperSpec, raw: string): number | 
     if (raw === "false" || raw === "0") return false;
     throw bad();
   }
-  const s = raw.trim();
-  const v = s === "" ? NaN : Number(s);
+  if (!DECIMAL.test(raw)) throw bad();
+  const v = Number(raw);
   if (!Number.isFinite(v)) throw bad();
   if (spec.type === "int" && !Number.isInteger(v)) throw bad();
   if (spec.min !== undefined && (v < spec.min || (spec.minExclusive && v === spec.min))) {
@@ -153,8 +199,13 @@ export function parseValue(key: string, spec: HyperSpec, raw: string): number | 
  * checked. An unknown key is an error that lists the valid ones.
  *
  * @example
- * ```ts ignore
- * const hp = resolveHyperparameters(experiment, { lr: "0.05" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadExperiment, resolveHyperparameters } from "@rnnlab/rnnlab";
+ * const ch05 = loadExperiment("ch05_simple_rnnlm").experiment;
+ * const hp = resolveHyperparameters(ch05, { lr: "0.05" });
+ * assert.equal(hp.lr, 0.05);
+ * assert.equal(hp.hidden_size, 100);
  * ```
  */
 export function resolveHyperparameters(

@@ -1,13 +1,26 @@
 /**
- * Finds experiments: every `experiments/<name>.ts` file whose default export is an experiment.
+ * The experiments, by name. Each lives in `experiments/<name>.ts` as a default export declared with
+ * {@linkcode defineExperiment}; adding one means writing its file and listing it here. The list is
+ * static so that the package needs no dynamic import.
  *
  * @module
  */
 
 import { UserError } from "../core/errors.ts";
 import type { Experiment } from "./define.ts";
+import ch05SimpleRnnlm from "./ch05_simple_rnnlm.ts";
+import ch05SimpleRnnlmFull from "./ch05_simple_rnnlm_full.ts";
+import ch06BetterRnnlm from "./ch06_better_rnnlm.ts";
+import ch06Gru from "./ch06_gru.ts";
+import ch06Rnnlm from "./ch06_rnnlm.ts";
 
-const DIR = new URL("./", import.meta.url);
+const EXPERIMENTS: readonly Experiment[] = [
+  ch05SimpleRnnlm,
+  ch05SimpleRnnlmFull,
+  ch06BetterRnnlm,
+  ch06Gru,
+  ch06Rnnlm,
+];
 
 /** The experiment run when none is named. */
 export const DEFAULT_EXPERIMENT = "ch05_simple_rnnlm";
@@ -16,27 +29,33 @@ export const DEFAULT_EXPERIMENT = "ch05_simple_rnnlm";
  * Names of the available experiments, sorted.
  *
  * @example
- * ```ts ignore
- * console.log(await listExperiments()); // ["ch05_simple_rnnlm", ...]
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listExperiments } from "@rnnlab/rnnlab";
+ * assert.ok(listExperiments().includes("ch06_rnnlm"));
  * ```
  */
-export async function listExperiments(): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(DIR)) {
-    if (e.isFile && e.name.endsWith(".ts") && !e.name.startsWith("_")) {
-      names.push(e.name.slice(0, -3));
-    }
-  }
-  return names.sort();
+export function listExperiments(): string[] {
+  return EXPERIMENTS.map((e) => e.name).sort();
 }
 
-/** Loads experiment `name` and the URL of its file; an unknown name lists the available ones. */
-export async function loadExperiment(name: string): Promise<{ experiment: Experiment; url: URL }> {
-  const available = await listExperiments();
-  if (!available.includes(name)) {
-    throw new UserError(`unknown experiment '${name}'; available: ${available.join(", ")}`);
+/**
+ * Experiment `name` and the URL of its file (hashed into every run record); an unknown name is a
+ * {@linkcode UserError} that lists the available ones.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadExperiment } from "@rnnlab/rnnlab";
+ * const { experiment, url } = loadExperiment("ch06_rnnlm");
+ * assert.equal(experiment.hyperparameters.lr.default, 20);
+ * assert.ok(url.pathname.endsWith("/experiments/ch06_rnnlm.ts"));
+ * ```
+ */
+export function loadExperiment(name: string): { experiment: Experiment; url: URL } {
+  const experiment = EXPERIMENTS.find((e) => e.name === name);
+  if (!experiment) {
+    throw new UserError(`unknown experiment '${name}'; available: ${listExperiments().join(", ")}`);
   }
-  const url = new URL(`${name}.ts`, DIR);
-  const mod = await import(url.href);
-  return { experiment: mod.default as Experiment, url };
+  return { experiment, url: new URL(`./${name}.ts`, import.meta.url) };
 }

@@ -41,9 +41,20 @@ export class Progress {
     maxEpoch: number;
     tokensPerIter: number;
   }) {
-    this.#print = o.print;
+    // Output is best effort: once the terminal is gone (SIGHUP), writes fail, and the run must
+    // still stop cleanly and keep its record.
+    this.#print = (line) => {
+      try {
+        o.print(line);
+      } catch { /* the terminal is gone */ }
+    };
     const enc = new TextEncoder();
-    this.#write = o.write ?? ((t) => Deno.stdout.writeSync(enc.encode(t)));
+    const write = o.write ?? ((t: string) => void Deno.stdout.writeSync(enc.encode(t)));
+    this.#write = (t) => {
+      try {
+        write(t);
+      } catch { /* the terminal is gone */ }
+    };
     this.#live = o.live;
     this.#itersPerEpoch = o.itersPerEpoch;
     this.#maxEpoch = o.maxEpoch;
@@ -65,6 +76,22 @@ export class Progress {
       `ppl ${ppl} ${Math.round(rate)} tok/s ETA ${formatDuration(eta)}`;
     this.#write(`\r\x1b[2K${line}`);
     this.#drawn = true;
+  }
+
+  /** Called after every evaluation window while `split` is scored: the live line shows `k / windows`. */
+  scoring(split: string, k: number, windows: number): void {
+    if (!this.#live) return;
+    const now = performance.now();
+    if (now - this.#lastDraw < 100 && k < windows) return;
+    this.#lastDraw = now;
+    this.#write(`\r\x1b[2Kscoring ${split}: window ${k}/${windows}`);
+    this.#drawn = true;
+  }
+
+  /** A plain line (clearing the live one first). */
+  say(line: string): void {
+    this.#clear();
+    this.#print(line);
   }
 
   /** An interval report (every `eval_interval` iterations). */

@@ -16,6 +16,7 @@
  */
 
 import { UserError } from "../core/errors.ts";
+import { writeFileAtomic, writeFileAtomicSync } from "../core/files.ts";
 import type { Hyperparameters } from "../experiments/define.ts";
 import type { Environment } from "./environment.ts";
 import type { TextCorpusOptions } from "../data/corpus.ts";
@@ -226,31 +227,14 @@ export async function createRunDir(
   throw new Error(`could not create a unique run directory under ${parent}`);
 }
 
-/**
- * Writes `text` to `path` atomically: a temp file in the same directory, fsync, then rename.
- *
- * @example
- * ```ts ignore
- * await writeFileAtomic("results/x/run.json", JSON.stringify(record));
- * ```
- */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
-  try {
-    let off = 0;
-    while (off < bytes.length) off += await f.write(bytes.subarray(off));
-    await f.sync();
-  } finally {
-    f.close();
-  }
-  await Deno.rename(tmp, path);
-}
-
 /** Writes `run.json` in `dir` atomically. */
 export async function writeRunRecord(dir: string, record: RunRecord): Promise<void> {
   await writeFileAtomic(`${dir}/run.json`, JSON.stringify(record, null, 2) + "\n");
+}
+
+/** Writes `run.json` in `dir` atomically, synchronously (for a heartbeat inside the training loop). */
+export function writeRunRecordSync(dir: string, record: RunRecord): void {
+  writeFileAtomicSync(`${dir}/run.json`, JSON.stringify(record, null, 2) + "\n");
 }
 
 /**
@@ -279,29 +263,41 @@ export async function readRunRecord(dir: string): Promise<RunRecord> {
 
 /**
  * Appends metric lines to `metrics.jsonl`, one `write` per line so each report reaches the file
- * (and survives a SIGKILL) as soon as it is made.
+ * (and survives a SIGKILL) as soon as it is made. A write that fails (a full disk) is undone: the
+ * file is cut back to its last complete line before the error is rethrown.
  */
 export class MetricsWriter {
   #file: Deno.FsFile;
+  #size: number;
   #enc = new TextEncoder();
 
-  private constructor(file: Deno.FsFile) {
+  private constructor(file: Deno.FsFile, size: number) {
     this.#file = file;
+    this.#size = size;
   }
 
   /** Opens (creating or appending to) `dir/metrics.jsonl`. */
   static async open(dir: string): Promise<MetricsWriter> {
     const f = await Deno.open(`${dir}/metrics.jsonl`, { append: true, create: true });
-    return new MetricsWriter(f);
+    return new MetricsWriter(f, (await f.stat()).size);
   }
 
-  /** Appends one line and flushes it to the file. */
+  /** Appends one line and flushes it to the file; on failure the file keeps only whole lines. */
   append(line: MetricLine): void {
     const bytes = this.#enc.encode(JSON.stringify(line) + "\n");
-    let off = 0;
-    while (off < bytes.length) off += this.#file.writeSync(bytes.subarray(off));
+    try {
+      let off = 0;
+      while (off < bytes.length) off += this.#file.writeSync(bytes.subarray(off));
+    } catch (e) {
+      try {
+        this.#file.truncateSync(this.#size);
+      } catch { /* nothing more can be done; readers skip a torn line */ }
+      throw e;
+    }
+    this.#size += bytes.length;
   }
 
+  /** Closes the file. */
   close(): void {
     this.#file.close();
   }
@@ -392,4 +388,30 @@ function processAlive(pid: number): boolean | null {
  */
 export function checkpointDir(dir: string, record: Pick<RunRecord, "checkpoint_dir">): string {
   return record.checkpoint_dir ?? `${dir}/checkpoints`;
+}
+
+/**
+ * The path of a run's `last` or `best` checkpoint: `<which>.safetensors`, or `<which>.ckpt` for a
+ * run saved in the first checkpoint format, when only that one exists.
+ *
+ * @example
+ * ```ts ignore
+ * const last = checkpointPath(dir, record, "last"); // <dir>/checkpoints/last.safetensors
+ * ```
+ */
+export function checkpointPath(
+  dir: string,
+  record: Pick<RunRecord, "checkpoint_dir">,
+  which: "last" | "best",
+): string {
+  const folder = checkpointDir(dir, record);
+  const current = `${folder}/${which}.safetensors`, legacy = `${folder}/${which}.ckpt`;
+  const exists = (p: string) => {
+    try {
+      return Deno.statSync(p).isFile;
+    } catch {
+      return false;
+    }
+  };
+  return !exists(current) && exists(legacy) ? legacy : current;
 }

@@ -90,7 +90,8 @@ export function compareRuns(
       );
     }
   };
-  const key = (l: MetricLine) => `${l.kind} epoch ${l.epoch} iter ${l.iter}`;
+  const key = (l: MetricLine) =>
+    `${l.kind === "epoch" ? "end of" : "interval in"} epoch ${l.epoch} iter ${l.iter}`;
   const rerunByKey = new Map(rerunLines.map((l) => [key(l), l]));
   for (const l of originalLines) {
     if (l.epoch > upTo) continue;

@@ -1,12 +1,21 @@
 import assert from "node:assert/strict";
-import { Batcher } from "../training/batcher.ts";
+import { Batcher, type BatchPlan } from "../training/batcher.ts";
 
 const range = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+
+/** The batching part of a plan: `N` streams of `T` steps, the book's wrapping unless told. */
+const plan = (batchSize: number, timeSize: number, o: Partial<BatchPlan> = {}): BatchPlan => ({
+  batchSize,
+  timeSize,
+  wrap: true,
+  restartEachEpoch: false,
+  ...o,
+});
 
 Deno.test("book batching: offsets i*floor(L/N), global time index, wrap-around", () => {
   const corpus = range(23); // L = 22 inputs
   const xs = corpus.subarray(0, 22), ts = corpus.subarray(1);
-  const b = new Batcher(xs, ts, 3, 4); // jump = 7, iters/epoch = floor(22 / 12) = 1
+  const b = new Batcher(xs, ts, plan(3, 4)); // jump = 7, iters/epoch = floor(22 / 12) = 1
   assert.equal(b.itersPerEpoch, 1);
   b.startEpoch();
   b.next();
@@ -23,9 +32,13 @@ Deno.test("book batching: offsets i*floor(L/N), global time index, wrap-around",
 
 Deno.test("restartEachEpoch sends every stream back to its start", () => {
   const corpus = range(41);
-  const b = new Batcher(corpus.subarray(0, 40), corpus.subarray(1), 2, 5, {
-    restartEachEpoch: true,
-  });
+  const b = new Batcher(
+    corpus.subarray(0, 40),
+    corpus.subarray(1),
+    plan(2, 5, {
+      restartEachEpoch: true,
+    }),
+  );
   b.startEpoch();
   b.next();
   const first = Array.from(b.x);
@@ -37,7 +50,7 @@ Deno.test("restartEachEpoch sends every stream back to its start", () => {
 
 Deno.test("no-wrap batching pads exactly the positions past each segment and masks their targets", () => {
   const corpus = range(24); // 23 inputs, N = 2 -> balanced segments [0, 12) and [12, 23)
-  const b = new Batcher(corpus.subarray(0, 23), corpus.subarray(1), 2, 5, { wrap: false });
+  const b = new Batcher(corpus.subarray(0, 23), corpus.subarray(1), plan(2, 5, { wrap: false }));
   assert.equal(b.itersPerEpoch, 3); // ceil(12 / 5)
   assert.equal(b.tokensPerEpoch, 23);
   const seen: number[] = [];
@@ -70,7 +83,7 @@ Deno.test("no-wrap batching pads exactly the positions past each segment and mas
  */
 function checkRoundTrip(options: { wrap?: boolean; restartEachEpoch?: boolean }): string[] {
   const corpus = range(101);
-  const make = () => new Batcher(corpus.subarray(0, 100), corpus.subarray(1), 4, 3, options);
+  const make = () => new Batcher(corpus.subarray(0, 100), corpus.subarray(1), plan(4, 3, options));
   const a = make();
   a.startEpoch();
   a.next();
@@ -114,7 +127,7 @@ Deno.test("no-wrap segments differ by at most one token, so the last batch is ne
   // PTB's training inputs with the chapter 6 batch: 929,588 tokens, N = 20, T = 35.
   const L = 929588, N = 20, T = 35;
   const corpus = range(L + 1);
-  const b = new Batcher(corpus.subarray(0, L), corpus.subarray(1), N, T, { wrap: false });
+  const b = new Batcher(corpus.subarray(0, L), corpus.subarray(1), plan(N, T, { wrap: false }));
   assert.equal(b.itersPerEpoch, 1328); // ceil(46,480 / 35)
   const real = new Array(N).fill(0);
   let lastBatchReal = 0;

@@ -45,7 +45,7 @@ Deno.test("experiment --resume refuses a completed run and leaves it as it was",
   const done = await tinyRnnlmRun(corpus, out);
   assert.equal(done.status, "completed");
   const before = await snapshot(done.dir);
-  assert.ok(before.has("run.json") && before.has("checkpoints/last.ckpt"));
+  assert.ok(before.has("run.json") && before.has("checkpoints/last.safetensors"));
   const r = await runCliProcess("experiment.ts", ["--resume", `${done.dir}/`]);
   assertRefused(
     r,
@@ -110,10 +110,10 @@ Deno.test("experiment --resume with a missing checkpoint, or one of another mode
   const out = outDir.path;
   const stopped = await tinyRnnlmRun(corpus, out, {}, 120);
   const bigger = await tinyRnnlmRun(corpus, out, { hidden_size: "12" });
-  const ckpt = `${stopped.dir}/checkpoints/last.ckpt`;
+  const ckpt = `${stopped.dir}/checkpoints/last.safetensors`;
 
   // The checkpoint of a model with H = 12 where the run's model has H = 10.
-  await Deno.copyFile(`${bigger.dir}/checkpoints/last.ckpt`, ckpt);
+  await Deno.copyFile(`${bigger.dir}/checkpoints/last.safetensors`, ckpt);
   const swapped = await snapshot(stopped.dir);
   const r = await runCliProcess("experiment.ts", ["--resume", stopped.dir]);
   assertRefused(
@@ -184,7 +184,7 @@ Deno.test("generate refuses --temperature 0, a bad --words and a run without the
   assertRefused(half, /^error: --words 2\.5: must be an integer >= 0$/);
   assertRefused(
     best,
-    /^error: ch06_rnnlm does not score valid each epoch, so its runs keep no best\.ckpt; drop --best to sample from the last parameters$/,
+    /^error: ch06_rnnlm does not score valid each epoch, so its runs keep no best checkpoint; drop --best to sample from the last parameters$/,
   );
   assert.deepEqual(await snapshot(dir), before);
 
@@ -193,7 +193,10 @@ Deno.test("generate refuses --temperature 0, a bad --words and a run without the
   const none = await runCliProcess("generate.ts", [dir, "--start", "w0"]);
   const advice = "not found; checkpoints are kept only where the run was made \\(they are not " +
     "committed\\): train one with deno task experiment ch06_rnnlm$";
-  assertRefused(none, new RegExp(`^error: ${escape(dir)}/checkpoints/last\\.ckpt ${advice}`));
+  assertRefused(
+    none,
+    new RegExp(`^error: ${escape(dir)}/checkpoints/last\\.safetensors ${advice}`),
+  );
   const withoutCheckpoints = [...before].filter(([f]) => !f.startsWith("checkpoints/"));
   assert.deepEqual(await snapshot(dir), new Map(withoutCheckpoints));
 });

@@ -198,7 +198,7 @@ Deno.test("SIGINT mid-run: interrupted with a checkpoint, exit 130; --resume com
   const { iterations, train_time_s, wall_time_s, tokens_per_sec } = rec.summary;
   assert.ok(iterations > 0 && train_time_s > 0 && wall_time_s >= train_time_s);
   assert.equal(tokens_per_sec, Math.round((iterations * 10 * 5) / train_time_s));
-  await Deno.stat(`${dir}/checkpoints/last.ckpt`);
+  await Deno.stat(`${dir}/checkpoints/last.safetensors`);
 
   const resumed = await runCliProcess("experiment.ts", ["--resume", dir, "--quiet"]);
   assert.equal(resumed.code, 0, resumed.stderr);
@@ -227,7 +227,7 @@ Deno.test("SIGTERM: interrupted, exit 143, metrics and checkpoint kept", async (
   assert.equal(rec.status, "interrupted");
   assert.match(rec.exit_reason!, /SIGTERM/);
   assert.ok((await readMetrics(dir)).length >= 1);
-  await Deno.stat(`${dir}/checkpoints/last.ckpt`);
+  await Deno.stat(`${dir}/checkpoints/last.safetensors`);
 });
 
 Deno.test("SIGKILL: the record reads as crashed and the flushed lines are intact", async () => {

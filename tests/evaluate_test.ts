@@ -25,7 +25,7 @@ Deno.test("evaluation windows: floor((L-1)/(N*T)) windows, streams i*jump apart,
   const corpus = Int32Array.from({ length: 25 }, (_, i) => 100 + i);
   assert.deepEqual(evalLayout(25, 2, 3), { windows: 4, jump: 12, scored: 24 });
   const { model, fed } = recordingModel((k) => k);
-  const ppl = evalPerplexity(model, corpus, 2, 3);
+  const ppl = evalPerplexity(model, corpus, { batchSize: 2, timeSize: 3 });
   assert.equal(fed.length, 4);
   // window 1: stream 0 starts at 3, stream 1 at 3 + 12 = 15; time-major rows
   assert.deepEqual(fed[1].xs, [103, 115, 104, 116, 105, 117]);

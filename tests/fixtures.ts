@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { Rng } from "../core/random.ts";
 import { loadExperiment } from "../experiments/mod.ts";
-import { runExperiment, type RunOutcome } from "../run/run.ts";
+import { type RunOutcome, startRun } from "../run/run.ts";
 import { resolveHyperparameters } from "../experiments/define.ts";
 
 /** The project root. */
@@ -170,7 +170,7 @@ export async function tinyRnnlmRun(
   raw: Record<string, string> = {},
   stopAfter?: number,
 ): Promise<RunOutcome> {
-  const { experiment, url } = await loadExperiment("ch06_rnnlm");
+  const { experiment } = loadExperiment("ch06_rnnlm");
   const hp = resolveHyperparameters(experiment, {
     wordvec_size: "10",
     hidden_size: "10",
@@ -180,15 +180,19 @@ export async function tinyRnnlmRun(
     eval_interval: "0",
     ...raw,
   });
-  return await runExperiment(experiment, url, hp, {}, 3, {
-    outDir: out,
+  return await startRun({
+    experiment,
+    hyperparameters: hp,
+    seed: 3,
+    out,
     quiet: true,
     print: () => {},
-    corpus: {
-      train: `${corpus}/train.txt`,
-      valid: `${corpus}/valid.txt`,
-      test: `${corpus}/test.txt`,
-    },
+    data: { corpus: corpusFiles(corpus) },
     stopAfterIters: stopAfter,
   });
+}
+
+/** The three split files of a synthetic corpus folder, as `--corpus` names them. */
+export function corpusFiles(dir: string): { train: string; valid: string; test: string } {
+  return { train: `${dir}/train.txt`, valid: `${dir}/valid.txt`, test: `${dir}/test.txt` };
 }

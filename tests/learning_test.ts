@@ -5,11 +5,7 @@
  * held-out text from the same source.
  */
 import assert from "node:assert/strict";
-import { Rng } from "../core/random.ts";
-import { SimpleRnnlm } from "../models/simple_rnnlm.ts";
-import { SGD } from "../optim/sgd.ts";
-import { Trainer } from "../training/trainer.ts";
-import { evalPerplexity } from "../training/evaluate.ts";
+import { basicPlan, evalPerplexity, Rng, SimpleRnnlm, Trainer } from "@rnnlab/rnnlab";
 
 /** A V-state chain where each state moves to 3 successors with probabilities 0.6, 0.3, 0.1. */
 function markovSource(V: number, rng: Rng): Float64Array {
@@ -74,14 +70,8 @@ Deno.test("SimpleRnnlm learns a Markov source to within 10 % of its true perplex
   assert.ok(truth > 2.2 && truth < 2.7, `true perplexity ${truth}`);
 
   const model = new SimpleRnnlm(V, 16, 32, new Rng(7));
-  const trainer = new Trainer(model, new SGD(0.5), train.subarray(0, -1), train.subarray(1), {
-    batchSize: 10,
-    timeSize: 5,
-    maxGrad: null,
-    evalInterval: null,
-    wrap: true,
-    restartEachEpoch: false,
-  });
+  const plan = basicPlan({ batchSize: 10, timeSize: 5, lr: 0.5, maxEpoch: 3 });
+  const trainer = new Trainer(model, plan, train.subarray(0, -1), train.subarray(1));
   const before = evalPerplexity(model, heldOut);
   for (let e = 0; e < 3; e++) trainer.runEpoch({});
   model.resetState();

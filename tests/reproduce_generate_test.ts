@@ -74,7 +74,7 @@ Deno.test("reproduce: bit-identical with a matching fingerprint, tolerance other
   lines.length = 0;
   assert.equal(await reproduce([far], (s) => lines.push(s)), 1);
   assert.deepEqual(lines.filter((l) => /mismatch/.test(l)), [
-    `  mismatch: epoch epoch 2 iter ${original.iter} ppl: recorded ${farPpl}, ` +
+    `  mismatch: end of epoch 2 iter ${original.iter} ppl: recorded ${farPpl}, ` +
     `rerun ${original.ppl} (relative difference 4.76e-2)`,
   ]);
   assert.match(

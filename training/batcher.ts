@@ -17,6 +17,11 @@
  * @module
  */
 
+import type { TrainPlan } from "./plan.ts";
+
+/** The part of a {@linkcode TrainPlan} that decides the batches. */
+export type BatchPlan = Pick<TrainPlan, "batchSize" | "timeSize" | "wrap" | "restartEachEpoch">;
+
 /** Where the batcher is, for checkpoints: restoring it continues the same batch sequence. */
 export interface BatcherState {
   /** Tokens advanced since the start (wrap) or since the start of the epoch (no-wrap). */
@@ -28,13 +33,15 @@ export interface BatcherState {
  *
  * @example
  * ```ts
- * import { Batcher } from "./batcher.ts";
+ * import assert from "node:assert/strict";
+ * import { Batcher } from "@rnnlab/rnnlab";
  * const corpus = Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
- * const b = new Batcher(corpus.subarray(0, 10), corpus.subarray(1), 2, 2);
+ * const plan = { batchSize: 2, timeSize: 2, wrap: true, restartEachEpoch: false };
+ * const b = new Batcher(corpus.subarray(0, 10), corpus.subarray(1), plan);
  * b.next();
- * // stream 0 starts at 0, stream 1 at floor(10 / 2) = 5
- * console.assert(b.x[0] === 0 && b.x[1] === 5 && b.x[2] === 1 && b.x[3] === 6);
- * console.assert(b.itersPerEpoch === 2);
+ * // stream 0 starts at 0, stream 1 at floor(10 / 2) = 5; rows are time-major
+ * assert.deepEqual(Array.from(b.x), [0, 5, 1, 6]);
+ * assert.equal(b.itersPerEpoch, 2);
  * ```
  */
 export class Batcher {
@@ -60,23 +67,18 @@ export class Batcher {
   #restartEachEpoch: boolean;
 
   /**
-   * Batches inputs `xs` and targets `ts` (equal lengths; throws otherwise) into `batchSize`
-   * streams of `timeSize` steps. `wrap` defaults to true, `restartEachEpoch` to false.
+   * Batches inputs `xs` and targets `ts` (equal lengths; throws otherwise) as `plan` says: its
+   * `batchSize` streams of `timeSize` steps, wrapping or padded, restarted each epoch or not.
    */
-  constructor(
-    xs: Int32Array,
-    ts: Int32Array,
-    batchSize: number,
-    timeSize: number,
-    options: { wrap?: boolean; restartEachEpoch?: boolean } = {},
-  ) {
+  constructor(xs: Int32Array, ts: Int32Array, plan: BatchPlan) {
+    const { batchSize, timeSize } = plan;
     if (xs.length !== ts.length) throw new Error("xs and ts differ in length");
     this.#xs = xs;
     this.#ts = ts;
     this.batchSize = batchSize;
     this.timeSize = timeSize;
-    this.wrap = options.wrap ?? true;
-    this.#restartEachEpoch = options.restartEachEpoch ?? false;
+    this.wrap = plan.wrap;
+    this.#restartEachEpoch = plan.restartEachEpoch;
     const size = xs.length;
     const jump = Math.floor(size / batchSize);
     const extra = size - jump * batchSize; // no-wrap: the first `extra` segments get one more token

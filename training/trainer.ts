@@ -10,35 +10,11 @@
  */
 
 import type { LanguageModel } from "../models/model.ts";
-import type { Param } from "../core/param.ts";
+import { SGD } from "../optim/sgd.ts";
+import { clipGrads } from "../optim/clip.ts";
 import { Batcher, type BatcherState } from "./batcher.ts";
+import { afterEpoch, type EpochDecision, type TrainPlan } from "./plan.ts";
 import { enterPhase, exitPhase, Phase } from "../kernels/phase_timer.ts";
-
-/** The update applied after every backward pass (SGD, possibly preceded by clipping). */
-export interface Optimizer {
-  /** Learning rate; the experiment may change it between epochs. */
-  lr: number;
-  /** Applies one update to every parameter from its `grad`. */
-  update(params: Param[]): void;
-}
-
-/** How to batch and when to report. */
-export interface TrainerOptions {
-  /** Parallel streams `N` per batch. */
-  batchSize: number;
-  /** Time steps `T` per batch (the truncated-BPTT length). */
-  timeSize: number;
-  /** Clip the global gradient norm to this value; `null` disables clipping. */
-  maxGrad: number | null;
-  /** Report training perplexity every this many iterations within an epoch; `null`: per epoch only. */
-  evalInterval: number | null;
-  /** Book batching (true) or padded, non-wrapping streams (false). */
-  wrap: boolean;
-  /** Restart the streams at every epoch (the book's BetterRnnlm calls `fit` once per epoch). */
-  restartEachEpoch: boolean;
-  /** Global-norm clipping; injected so the trainer does not depend on chapter 6's module. */
-  clip?: (params: Param[], maxNorm: number) => number;
-}
 
 /** Everything needed to continue training from where it stopped. */
 export interface TrainerState {
@@ -60,6 +36,8 @@ export interface TrainerState {
   epochCount: number;
   /** The optimizer's learning rate. */
   lr: number;
+  /** The lowest validation perplexity so far (the schedule's memory), or null before any. */
+  bestValid: number | null;
 }
 
 /** One training-perplexity report. */
@@ -85,15 +63,24 @@ export type EpochOutcome =
   | { kind: "diverged"; iteration: number; loss: number };
 
 /**
- * Trains a {@linkcode LanguageModel} on one corpus, an epoch at a time.
+ * Trains a {@linkcode LanguageModel} on one corpus as a {@linkcode TrainPlan} says, an epoch at a
+ * time: SGD at the plan's rate, clipping when it has `maxGrad`, and after a scored epoch the
+ * plan's schedule ({@linkcode Trainer.endEpoch}).
  *
  * @example
- * ```ts ignore
- * const trainer = new Trainer(model, new SGD(0.1), xs, ts, options);
- * for (let e = 0; e < 100; e++) {
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { basicPlan, Rng, SimpleRnnlm, Trainer } from "@rnnlab/rnnlab";
+ * const corpus = Int32Array.from({ length: 201 }, (_, i) => (i * 7) % 10); // a cycle of 10 words
+ * const model = new SimpleRnnlm(10, 8, 8, new Rng(1));
+ * const plan = basicPlan({ batchSize: 4, timeSize: 5, lr: 0.5, maxEpoch: 30 });
+ * const trainer = new Trainer(model, plan, corpus.subarray(0, 200), corpus.subarray(1));
+ * let ppl = Infinity;
+ * for (let e = 0; e < plan.maxEpoch; e++) {
  *   const out = trainer.runEpoch({});
- *   if (out.kind === "completed") console.log(out.report.epoch, out.report.ppl);
+ *   if (out.kind === "completed") ppl = out.report.ppl;
  * }
+ * assert.ok(ppl < 2, `a deterministic cycle is learnt: perplexity ${ppl}`);
  * ```
  */
 export class Trainer {
@@ -101,30 +88,20 @@ export class Trainer {
   readonly batcher: Batcher;
   /** The model being trained. */
   readonly model: LanguageModel;
-  /** The update applied after each backward pass; its `lr` may be changed between epochs. */
-  readonly optimizer: Optimizer;
-  /** The batching and reporting options it was built with. */
-  readonly options: TrainerOptions;
+  /** The plan it trains by. */
+  readonly plan: TrainPlan;
+  readonly #sgd: SGD;
   #state: Omit<TrainerState, "batcher" | "lr">;
 
   /**
-   * Trains `model` with `optimizer` on inputs `xs` and targets `ts` (the same corpus shifted by
-   * one token, of equal length), batched as `options` says, starting at epoch 0.
+   * Trains `model` by `plan` on inputs `xs` and targets `ts` (the same corpus shifted by one
+   * token, of equal length), starting at epoch 0 with the plan's learning rate.
    */
-  constructor(
-    model: LanguageModel,
-    optimizer: Optimizer,
-    xs: Int32Array,
-    ts: Int32Array,
-    options: TrainerOptions,
-  ) {
+  constructor(model: LanguageModel, plan: TrainPlan, xs: Int32Array, ts: Int32Array) {
     this.model = model;
-    this.optimizer = optimizer;
-    this.options = options;
-    this.batcher = new Batcher(xs, ts, options.batchSize, options.timeSize, {
-      wrap: options.wrap,
-      restartEachEpoch: options.restartEachEpoch,
-    });
+    this.plan = plan;
+    this.#sgd = new SGD(plan.lr);
+    this.batcher = new Batcher(xs, ts, plan);
     this.#state = {
       epoch: 0,
       iter: 0,
@@ -133,7 +110,35 @@ export class Trainer {
       intervalCount: 0,
       epochLoss: 0,
       epochCount: 0,
+      bestValid: null,
     };
+  }
+
+  /** The learning rate the next update uses. */
+  get lr(): number {
+    return this.#sgd.lr;
+  }
+
+  /** The lowest validation perplexity passed to {@linkcode Trainer.endEpoch}, or null. */
+  get bestValid(): number | null {
+    return this.#state.bestValid;
+  }
+
+  /**
+   * Applies the plan's schedule ({@linkcode afterEpoch}) after an epoch whose validation
+   * perplexity was `valid`: remembers the best, and divides the rate by `plan.lrDecay` when the
+   * epoch did not improve on it. The caller saves the parameters when `improved` is true.
+   */
+  endEpoch(valid: number): EpochDecision {
+    const s = this.#state;
+    const decision = afterEpoch(
+      this.plan.lrDecay,
+      { bestValid: s.bestValid, lr: this.#sgd.lr },
+      valid,
+    );
+    s.bestValid = decision.bestValid;
+    this.#sgd.lr = decision.lr;
+    return decision;
   }
 
   /** Iterations in one epoch. */
@@ -148,30 +153,27 @@ export class Trainer {
 
   /** The position to save in a checkpoint. */
   getState(): TrainerState {
-    return { ...this.#state, batcher: this.batcher.getState(), lr: this.optimizer.lr };
+    return { ...this.#state, batcher: this.batcher.getState(), lr: this.#sgd.lr };
   }
 
   /** Restores a position from {@linkcode Trainer.getState}. */
   setState(state: TrainerState): void {
     const { batcher, lr, ...rest } = state;
-    this.#state = { ...rest };
+    this.#state = { ...rest, bestValid: rest.bestValid ?? null };
     this.batcher.setState(batcher);
-    this.optimizer.lr = lr;
+    this.#sgd.lr = lr;
   }
 
   /** One iteration: next batch, forward, backward, clip, update. Returns the batch's mean loss. */
   step(): number {
-    const { batchSize, timeSize, maxGrad, clip } = this.options;
+    const { batchSize, timeSize, maxGrad } = this.plan;
     this.batcher.next();
     const loss = this.model.forward(this.batcher.x, this.batcher.t, batchSize, timeSize, true);
     this.model.backward();
     const params = this.model.params;
     const phase = enterPhase(Phase.clipSgd);
-    if (maxGrad !== null) {
-      if (!clip) throw new Error("maxGrad is set but no clip function was given");
-      clip(params, maxGrad);
-    }
-    this.optimizer.update(params);
+    if (maxGrad !== null) clipGrads(params, maxGrad);
+    this.#sgd.update(params);
     exitPhase(phase);
     return loss;
   }
@@ -188,7 +190,7 @@ export class Trainer {
   }): EpochOutcome {
     const s = this.#state;
     const iters = this.itersPerEpoch;
-    const interval = this.options.evalInterval;
+    const interval = this.plan.evalInterval;
     if (s.iter === 0) this.batcher.startEpoch();
     while (s.iter < iters) {
       if (hooks.shouldStop?.()) return { kind: "stopped" };
@@ -225,7 +227,7 @@ export class Trainer {
       itersPerEpoch: this.itersPerEpoch,
       totalIters: s.totalIters,
       ppl,
-      lr: this.optimizer.lr,
+      lr: this.#sgd.lr,
     };
   }
 }

@@ -9,7 +9,8 @@
  * @module
  */
 
-import { type MetricLine, type RunRecord, writeFileAtomic } from "../run/record.ts";
+import type { MetricLine, RunRecord } from "../run/record.ts";
+import { writeFileAtomic } from "../core/files.ts";
 
 /** A point `[x, y]`. */
 export type Point = [number, number];

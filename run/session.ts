@@ -1,0 +1,172 @@
+/**
+ * An open run directory, held by one process: its record (`run.json`), its metrics
+ * (`metrics.jsonl`), its checkpoints and its lock. Every write a run makes goes through here, so
+ * that every write failure becomes the same kind of one-line {@linkcode UserError}: what could not
+ * be written, why (full disk, read-only file system, permission), and what to do (free space, or
+ * point `--out` / `RNNLAB_CHECKPOINT_DIR` elsewhere). Temporary files never outlive a failed write.
+ *
+ * @module
+ */
+
+import { writeError } from "../core/files.ts";
+import type { TrainerState } from "../training/trainer.ts";
+import type { RngState } from "../core/random.ts";
+import { paramTensors, saveCheckpoint, type Tensor } from "./checkpoint.ts";
+import type { LanguageModel } from "../models/model.ts";
+import type { RunLock } from "./lock.ts";
+import {
+  checkpointDir,
+  type MetricLine,
+  MetricsWriter,
+  type RunRecord,
+  type RunSummary,
+  writeRunRecord,
+  writeRunRecordSync,
+} from "./record.ts";
+
+/** Where a run stands, saved in its last checkpoint's metadata so that a resume continues it. */
+export interface RunPosition {
+  /** The trainer's position (epoch, iteration, batcher, loss sums, lr, best valid). */
+  trainer: TrainerState;
+  /** The run's random generator (dropout masks). */
+  rng: RngState;
+  /** Lines of `metrics.jsonl` written so far; a resume drops any written after the checkpoint. */
+  metrics_lines: number;
+  /** Seconds of training so far, over every process. */
+  train_time_s: number;
+  /** The summary so far. */
+  summary: RunSummary;
+  /**
+   * An epoch whose training finished but whose validation score is not made yet (the run was
+   * stopped while it scored): its metric line, without `valid_ppl`.
+   */
+  pending_epoch: MetricLine | null;
+}
+
+/** What to say after a failed write into the run folder, or into its checkpoint folder. */
+const RUN_ADVICE = "free space on that disk, or point --out at another folder";
+const CKPT_ADVICE =
+  "free space on that disk, or set RNNLAB_CHECKPOINT_DIR to a folder on another disk";
+
+/** The run directory a process holds while it trains, resumes or finishes a run. */
+export class RunSession {
+  /** The run directory, `<out>/<experiment>/<run-id>`. */
+  readonly dir: string;
+  /** The record as it will be written next. */
+  readonly record: RunRecord;
+  /** The metric lines of the run so far (those of earlier processes included). */
+  readonly lines: MetricLine[];
+  /** Where the checkpoints go. */
+  readonly checkpoints: string;
+  readonly #lock: RunLock;
+  #metrics: MetricsWriter | null;
+
+  private constructor(
+    dir: string,
+    record: RunRecord,
+    lines: MetricLine[],
+    lock: RunLock,
+    metrics: MetricsWriter,
+  ) {
+    this.dir = dir;
+    this.record = record;
+    this.lines = lines;
+    this.checkpoints = checkpointDir(dir, record);
+    this.#lock = lock;
+    this.#metrics = metrics;
+  }
+
+  /**
+   * Opens run directory `dir`, whose lock the caller holds, with `record` and the metric `lines`
+   * already in its `metrics.jsonl` (which is opened for appending).
+   */
+  static async open(
+    dir: string,
+    record: RunRecord,
+    lines: MetricLine[],
+    lock: RunLock,
+  ): Promise<RunSession> {
+    let metrics: MetricsWriter;
+    try {
+      metrics = await MetricsWriter.open(dir);
+    } catch (e) {
+      throw writeError(`${dir}/metrics.jsonl`, e, RUN_ADVICE);
+    }
+    return new RunSession(dir, record, lines, lock, metrics);
+  }
+
+  /** Writes `run.json` now. */
+  async writeRecord(): Promise<void> {
+    try {
+      await writeRunRecord(this.dir, this.record);
+    } catch (e) {
+      throw writeError(`${this.dir}/run.json`, e, RUN_ADVICE);
+    }
+  }
+
+  /** Writes `run.json` now, synchronously (a heartbeat between two iterations). */
+  writeRecordSync(): void {
+    try {
+      writeRunRecordSync(this.dir, this.record);
+    } catch (e) {
+      throw writeError(`${this.dir}/run.json`, e, RUN_ADVICE);
+    }
+  }
+
+  /** Appends one line to `metrics.jsonl` (flushed at once; a failed append leaves whole lines). */
+  append(line: MetricLine): void {
+    try {
+      this.#metrics!.append(line);
+    } catch (e) {
+      throw writeError(`${this.dir}/metrics.jsonl`, e, RUN_ADVICE);
+    }
+    this.lines.push(line);
+  }
+
+  /** Creates the checkpoint folder (before training, so that a bad one fails first). */
+  async prepareCheckpoints(): Promise<void> {
+    try {
+      await Deno.mkdir(this.checkpoints, { recursive: true });
+    } catch (e) {
+      throw writeError(this.checkpoints, e, CKPT_ADVICE);
+    }
+  }
+
+  /** Saves `last.safetensors`: the parameters, the carried state and the run's position. */
+  async saveLast(model: LanguageModel, position: RunPosition): Promise<void> {
+    const state: Tensor[] = model.getState().map((data, i) => ({
+      name: `state.${i}`,
+      shape: [data.length],
+      data,
+    }));
+    await this.#save(
+      "last.safetensors",
+      [...paramTensors(model.params), ...state],
+      position as unknown as Record<string, unknown>,
+    );
+  }
+
+  /** Saves `best.safetensors`: the parameters of the epoch with the best validation score. */
+  async saveBest(model: LanguageModel, epoch: number, validPpl: number): Promise<void> {
+    await this.#save("best.safetensors", paramTensors(model.params), {
+      epoch,
+      valid_ppl: validPpl,
+    });
+  }
+
+  async #save(name: string, tensors: Tensor[], meta: Record<string, unknown>): Promise<void> {
+    const path = `${this.checkpoints}/${name}`;
+    try {
+      await saveCheckpoint(path, tensors, meta);
+    } catch (e) {
+      throw writeError(path, e, CKPT_ADVICE);
+    }
+  }
+
+  /** Closes the metrics file and releases the lock (the record must be written before). */
+  close(): void {
+    this.#metrics?.close();
+    this.#metrics = null;
+    this.#lock.release();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Stopping a run when asked: SIGINT (Ctrl-C), SIGTERM and SIGHUP (the terminal closed) all ask a
+ * run to stop at its next iteration, or at the next evaluation window while it scores.
+ *
+ * Training is a synchronous loop: while it runs, the main thread's event loop never turns, so a
+ * signal listener there would only run when an epoch ends. The listeners therefore live in a
+ * small worker whose event loop is free; it writes the signal's number into a shared flag, and the
+ * loop reads that flag (one atomic load) before every iteration and every evaluation window.
+ *
+ * @module
+ */
+
+/** The signals that stop a run. */
+export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
+
+const NAMES: Record<number, StopSignal> = { 1: "SIGHUP", 2: "SIGINT", 15: "SIGTERM" };
+
+/**
+ * The exit code of a process stopped by `signal`: 128 + the signal's number (130 for SIGINT, 143
+ * for SIGTERM, 129 for SIGHUP), as shells report it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stopExitCode } from "@rnnlab/rnnlab";
+ * assert.equal(stopExitCode("SIGINT"), 130);
+ * assert.equal(stopExitCode("SIGTERM"), 143);
+ * ```
+ */
+export function stopExitCode(signal: StopSignal): number {
+  return signal === "SIGHUP" ? 129 : signal === "SIGINT" ? 130 : 143;
+}
+
+/**
+ * Watches for the stop signals from the moment {@linkcode StopSignals.listen} resolves until it is
+ * disposed. {@linkcode StopSignals.requested} is cheap enough to poll before every iteration.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { StopSignals } from "@rnnlab/rnnlab";
+ * using stop = await StopSignals.listen();
+ * assert.equal(stop.requested, null);
+ * stop.request("SIGTERM"); // as if the signal had come
+ * assert.equal(stop.requested, "SIGTERM");
+ * ```
+ */
+export class StopSignals implements Disposable {
+  readonly #flag: Int32Array;
+  readonly #worker: Worker | null;
+
+  private constructor(flag: Int32Array, worker: Worker | null) {
+    this.#flag = flag;
+    this.#worker = worker;
+  }
+
+  /** Starts the listening worker and resolves once its listeners are in place. */
+  static async listen(): Promise<StopSignals> {
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(new URL("./stop_worker.ts", import.meta.url), { type: "module" });
+    await new Promise<void>((resolve, reject) => {
+      worker.onmessage = () => resolve();
+      worker.onerror = (e) => {
+        e.preventDefault();
+        reject(new Error(`the signal listener did not start: ${e.message}`));
+      };
+      worker.postMessage(flag.buffer);
+    });
+    return new StopSignals(flag, worker);
+  }
+
+  /** The first stop signal that arrived, or null. */
+  get requested(): StopSignal | null {
+    const n = Atomics.load(this.#flag, 0);
+    return n === 0 ? null : NAMES[n];
+  }
+
+  /** Asks the run to stop as if `signal` had arrived (a run's iteration limit, tests). */
+  request(signal: StopSignal): void {
+    Atomics.compareExchange(
+      this.#flag,
+      0,
+      0,
+      signal === "SIGHUP" ? 1 : signal === "SIGINT" ? 2 : 15,
+    );
+  }
+
+  /** Stops listening: the signals' default actions apply again. */
+  [Symbol.dispose](): void {
+    this.#worker?.terminate();
+  }
+}
