@@ -44,6 +44,8 @@ export {
 } from "./core/files.ts";
 export * from "./kernels/blas.ts";
 export { softmaxCrossEntropy, softmaxRows } from "./kernels/softmax.ts";
+export { sharedBytesAllocated, sharedFloat32 } from "./kernels/parallel.ts";
+export { addMemory, type Memory } from "./core/memory.ts";
 export * from "./layers/mod.ts";
 export * from "./models/mod.ts";
 export { type GenerateOptions, generateWords, wordsToText } from "./models/generate.ts";
@@ -100,6 +102,13 @@ export {
 export { assertSameData, type DataSource, loadRunData, type RunData } from "./run/data.ts";
 export type { RunPosition } from "./run/session.ts";
 export { type LockHolder, RunLock } from "./run/lock.ts";
+export {
+  checkRunMemory,
+  estimateRunMemory,
+  formatBytes,
+  machineMemory,
+  type MemoryEstimate,
+} from "./run/memory.ts";
 export { stopExitCode, type StopSignal, StopSignals } from "./run/stop.ts";
 export {
   checkpointDir,

@@ -25,6 +25,7 @@ import { readMetrics, type RunRecord } from "../run/record.ts";
 import { resumeRun, type RunOutcome, startRun } from "../run/run.ts";
 import type { TextCorpusOptions } from "../data/corpus.ts";
 import { writeCurveSvg } from "../views/plot_svg.ts";
+import { estimateRunMemory, formatBytes } from "../run/memory.ts";
 import {
   argError,
   joinNegativeValues,
@@ -52,6 +53,10 @@ const COMMON = {
 
 /** The `--help` text of one experiment. */
 export function experimentHelp(e: Experiment): string {
+  const hp = resolveHyperparameters(e, {});
+  const plan = e.plan(hp);
+  const vocab = e.data(hp).trainTokens === undefined ? 10000 : 418;
+  const memory = formatBytes(estimateRunMemory(e, hp, plan, vocab).total);
   const rows = Object.entries(e.hyperparameters).map(([k, s]) =>
     `  ${flagName(k).padEnd(16)} ${String(s.default).padEnd(8)} ${describeRange(s)}; ${s.help}`
   );
@@ -74,6 +79,8 @@ export function experimentHelp(e: Experiment): string {
     "                   or one file cut by --split (default 0.8,0.1,0.1); words split by white space",
     "  --quiet          print only the run directory",
     ref,
+    `memory: about ${memory} with these defaults on PTB (a vocabulary of ${vocab} words); ` +
+    "larger sizes are refused when they need more than the machine has",
   ].join("\n");
 }
 

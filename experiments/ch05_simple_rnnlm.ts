@@ -22,5 +22,15 @@ export default defineExperiment({
   },
   data: (hp) => ({ corpus: "ptb", trainTokens: hp.corpus_size }),
   model: (hp, vocabSize, rng) => new SimpleRnnlm(vocabSize, hp.wordvec_size, hp.hidden_size, rng),
+  memory: (hp, vocabSize, N, T) =>
+    SimpleRnnlm.memory(
+      {
+        vocabSize,
+        wordvecSize: hp.wordvec_size,
+        hiddenSize: hp.hidden_size,
+      },
+      N,
+      T,
+    ),
   plan: ch05Plan,
 });

@@ -17,5 +17,15 @@ export default defineExperiment({
   reference: null,
   data: () => ({ corpus: "ptb" }),
   model: (hp, vocabSize, rng) => new SimpleRnnlm(vocabSize, hp.wordvec_size, hp.hidden_size, rng),
+  memory: (hp, vocabSize, N, T) =>
+    SimpleRnnlm.memory(
+      {
+        vocabSize,
+        wordvecSize: hp.wordvec_size,
+        hiddenSize: hp.hidden_size,
+      },
+      N,
+      T,
+    ),
   plan: (hp) => ch06Plan(hp),
 });

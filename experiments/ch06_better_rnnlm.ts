@@ -34,5 +34,16 @@ export default defineExperiment({
       hiddenSize: hp.hidden_size,
       dropout: hp.dropout,
     }, rng),
+  memory: (hp, vocabSize, N, T) =>
+    BetterRnnlm.memory(
+      {
+        vocabSize,
+        wordvecSize: hp.wordvec_size,
+        hiddenSize: hp.hidden_size,
+        dropout: hp.dropout,
+      },
+      N,
+      T,
+    ),
   plan: (hp) => ch06Plan(hp, { validEachEpoch: true, lrDecay: 4, restartEachEpoch: true }),
 });

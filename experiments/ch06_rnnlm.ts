@@ -27,5 +27,15 @@ export default defineExperiment({
       wordvecSize: hp.wordvec_size,
       hiddenSize: hp.hidden_size,
     }, rng),
+  memory: (hp, vocabSize, N, T) =>
+    Rnnlm.memory(
+      {
+        vocabSize,
+        wordvecSize: hp.wordvec_size,
+        hiddenSize: hp.hidden_size,
+      },
+      N,
+      T,
+    ),
   plan: (hp) => ch06Plan(hp),
 });

@@ -12,6 +12,7 @@
 
 import { UserError } from "../core/errors.ts";
 import type { Rng } from "../core/random.ts";
+import type { Memory } from "../core/memory.ts";
 import type { LanguageModel } from "../models/model.ts";
 import type { TrainPlan } from "../training/plan.ts";
 
@@ -90,6 +91,11 @@ export interface Experiment<S extends HyperSpecs = HyperSpecs> {
   data(hp: Resolved<S>): DataSpec;
   /** Builds the model for a vocabulary of `vocabSize` words, drawing its initial weights from `rng`. */
   model(hp: Resolved<S>, vocabSize: number, rng: Rng): LanguageModel;
+  /**
+   * What that model holds, in bytes, for batches of `N` streams by `T` steps (the model class's
+   * own `memory`): how a run knows, before it allocates anything, whether it fits.
+   */
+  memory(hp: Resolved<S>, vocabSize: number, N: number, T: number): Memory;
   /** The training plan, given the resolved hyperparameters. */
   plan(hp: Resolved<S>): TrainPlan;
 }
@@ -113,6 +119,8 @@ export interface Experiment<S extends HyperSpecs = HyperSpecs> {
  *   reference: null,
  *   data: () => ({ corpus: "ptb", trainTokens: 1000 }),
  *   model: (hp, V, rng) => new SimpleRnnlm(V, hp.hidden_size, hp.hidden_size, rng),
+ *   memory: (hp, V, N, T) =>
+ *     SimpleRnnlm.memory({ vocabSize: V, wordvecSize: hp.hidden_size, hiddenSize: hp.hidden_size }, N, T),
  *   plan: (hp) => basicPlan({ batchSize: 10, timeSize: 5, lr: hp.lr, maxEpoch: 1 }),
  * });
  * assert.equal(tiny.plan(resolveHyperparameters(tiny, { lr: "0.5" })).lr, 0.5);

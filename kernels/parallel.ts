@@ -126,9 +126,29 @@ export function setParallel(on: boolean | null): void {
  * ```
  */
 export function sharedFloat32(n: number): Float32Array {
-  return typeof SharedArrayBuffer === "function"
-    ? new Float32Array(new SharedArrayBuffer(n * 4))
-    : new Float32Array(n);
+  if (typeof SharedArrayBuffer !== "function") return new Float32Array(n);
+  sharedBytes += n * 4;
+  return new Float32Array(new SharedArrayBuffer(n * 4));
+}
+
+let sharedBytes = 0;
+
+/**
+ * Bytes allocated by {@linkcode sharedFloat32} so far (shared buffers are not among
+ * `Deno.memoryUsage().external`): with it a test can hold a layer's memory estimate to what it
+ * allocates.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sharedBytesAllocated, sharedFloat32 } from "@rnnlab/rnnlab";
+ * const before = sharedBytesAllocated();
+ * sharedFloat32(10);
+ * assert.equal(sharedBytesAllocated() - before, 40);
+ * ```
+ */
+export function sharedBytesAllocated(): number {
+  return sharedBytes;
 }
 
 /**

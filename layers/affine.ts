@@ -8,6 +8,7 @@
  * @module
  */
 
+import { f32, type Memory } from "../core/memory.ts";
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
 import { sgemm, sgemv, sger } from "../kernels/blas.ts";
@@ -122,6 +123,18 @@ export interface TimeAffineOptions {
  * ```
  */
 export class TimeAffine {
+  /**
+   * What an affine `H → V` holds: `W`, `b` and their gradients (only `b` when `W` is an
+   * embedding's, counted there), and for `rows` rows the scores `(rows, V)`, `dx (rows, H)` and
+   * the ones.
+   */
+  static memory(H: number, V: number, rows: number, tied = false): Memory {
+    return {
+      params: f32(2 * ((tied ? 0 : H * V) + V)),
+      activations: f32(rows * V + rows * H + rows),
+    };
+  }
+
   /** A name for messages. */
   readonly name: string;
   /** `[W, b]`. */

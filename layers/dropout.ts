@@ -11,6 +11,7 @@
  * @module
  */
 
+import { f32, type Memory } from "../core/memory.ts";
 import type { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
 import { enterPhase, exitPhase, Phase } from "../kernels/phase_timer.ts";
@@ -80,6 +81,11 @@ function dropoutForward(
  * ```
  */
 export class TimeDropout {
+  /** What a dropout over `size` values holds: the mask, the output and `dx`. */
+  static memory(size: number): Memory {
+    return { params: 0, activations: f32(3 * size) };
+  }
+
   /** Dropout has no parameters. */
   readonly params: Param[] = [];
   /** Probability of dropping an element, in `[0, 1)`. */

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { f32, type Memory } from "../core/memory.ts";
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
 import { enterPhase, exitPhase, Phase } from "../kernels/phase_timer.ts";
@@ -104,6 +105,14 @@ export interface TimeEmbeddingOptions {
  * ```
  */
 export class TimeEmbedding {
+  /**
+   * What an embedding of `V` words of width `D` holds: `W` and its gradient, and for `rows` rows
+   * the output `(rows, D)` and the ids.
+   */
+  static memory(V: number, D: number, rows: number): Memory {
+    return { params: f32(2 * V * D), activations: f32(rows * D + rows) };
+  }
+
   /** A name for messages. */
   readonly name: string;
   /** `[W]`. */

@@ -19,6 +19,7 @@
  * @module
  */
 
+import { f32, type Memory } from "../core/memory.ts";
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
 import { sgemm, sgemv } from "../kernels/blas.ts";
@@ -238,6 +239,19 @@ export interface TimeGRUOptions {
  * ```
  */
 export class TimeGRU {
+  /**
+   * What a GRU `D → H` holds: `Wx (D, 3H)`, `Wh (H, 3H)`, `b (3H)` and their gradients; for `N`
+   * streams of `T` steps `hs`, `r * h`, the gates and their gradients, `dxs`, the ones, the three
+   * `(N, H)` step gradients and the carried `h`.
+   */
+  static memory(D: number, H: number, N: number, T: number): Memory {
+    const G = 3 * H, TN = T * N;
+    return {
+      params: f32(2 * (D * G + H * G + G)),
+      activations: f32((T + 1) * N * H + TN * H + 2 * TN * G + TN * D + TN + 4 * N * H),
+    };
+  }
+
   /** `[Wx, Wh, b]`. */
   readonly params: Param[];
   /** Input weights `(D, 3H)`, columns `[z, r, h~]`. */

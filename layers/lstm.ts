@@ -18,6 +18,7 @@
  * @module
  */
 
+import { f32, type Memory } from "../core/memory.ts";
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
 import { blasThreads, setBlasThreads, sgemm, sgemv, somatcopy } from "../kernels/blas.ts";
@@ -106,6 +107,22 @@ export interface TimeLSTMOptions {
  * ```
  */
 export class TimeLSTM {
+  /**
+   * What an LSTM `D → H` holds: `Wx, Wh, b`, the one `((D + H), 4H)` weight gradient, `db` and
+   * `Wh^T`; for `N` streams of `T` steps the buffers of {@linkcode TimeLSTM} (`hs`, `cs`, gates,
+   * their gradients, `tanh(c)`, `[x | h_prev]`, `dxs`, the ones) and the carried `h`, `c`.
+   */
+  static memory(D: number, H: number, N: number, T: number): Memory {
+    const G = 4 * H, TN = T * N;
+    return {
+      params: f32(D * G + H * G + G + (D + H) * G + G + G * H),
+      activations: f32(
+        2 * (T + 1) * N * H + 2 * TN * G + 2 * TN * H + 4 * N * H + TN * D + TN + TN * (D + H) +
+          4 * T,
+      ),
+    };
+  }
+
   /** `[Wx, Wh, b]`. */
   readonly params: Param[];
   /** Input weights `(D, 4H)`, columns `[f, g, i, o]`. */

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { f32, type Memory } from "../core/memory.ts";
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
 import { sgemm, sgemv, somatcopy } from "../kernels/blas.ts";
@@ -88,6 +89,18 @@ export interface TimeRNNOptions {
  * ```
  */
 export class TimeRNN {
+  /**
+   * What an RNN `D → H` holds: `Wx, Wh, b`, their gradients and `Wh^T`; for `N` streams of `T`
+   * steps `hs ((T+1)N, H)`, `dts (TN, H)`, `dxs (TN, D)`, the ones, `dh` and the carried `h`.
+   */
+  static memory(D: number, H: number, N: number, T: number): Memory {
+    const TN = T * N;
+    return {
+      params: f32(2 * (D * H + H * H + H) + H * H),
+      activations: f32((T + 1) * N * H + TN * H + TN * D + TN + 2 * N * H),
+    };
+  }
+
   /** A name for messages. */
   readonly name: string;
   /** `[Wx, Wh, b]`. */

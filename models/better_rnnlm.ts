@@ -15,6 +15,7 @@
  * @module
  */
 
+import { addMemory, type Memory } from "../core/memory.ts";
 import { Param } from "../core/param.ts";
 import { UserError } from "../core/errors.ts";
 import type { Rng } from "../core/random.ts";
@@ -56,6 +57,21 @@ export interface BetterRnnlmConfig {
  * ```
  */
 export class BetterRnnlm implements LanguageModel {
+  /** What the model holds for `config` and batches of `N` streams by `T` steps, in bytes. */
+  static memory(config: BetterRnnlmConfig, N: number, T: number): Memory {
+    const { vocabSize: V, wordvecSize: D, hiddenSize: H } = config;
+    const R = N * T;
+    return addMemory(
+      TimeEmbedding.memory(V, D, R),
+      TimeDropout.memory(R * D),
+      TimeLSTM.memory(D, H, N, T),
+      TimeDropout.memory(R * H),
+      TimeLSTM.memory(H, H, N, T),
+      TimeDropout.memory(R * H),
+      TimeAffine.memory(H, V, R, true),
+    );
+  }
+
   /** `[embed.W, lstm0.Wx, lstm0.Wh, lstm0.b, lstm1.Wx, lstm1.Wh, lstm1.b, affine.b]`. */
   readonly params: Param[];
   /** Vocabulary size. */

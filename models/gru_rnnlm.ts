@@ -5,6 +5,9 @@
  * @module
  */
 
+import { TimeAffine } from "../layers/affine.ts";
+import { TimeEmbedding } from "../layers/embedding.ts";
+import { addMemory, type Memory } from "../core/memory.ts";
 import type { Rng } from "../core/random.ts";
 import { TimeGRU } from "../layers/gru.ts";
 import { type RnnlmConfig, SingleLayerLm } from "./single_layer_lm.ts";
@@ -26,6 +29,16 @@ import { type RnnlmConfig, SingleLayerLm } from "./single_layer_lm.ts";
  * ```
  */
 export class GruRnnlm extends SingleLayerLm<TimeGRU> {
+  /** What the model holds for `config` and batches of `N` streams by `T` steps, in bytes. */
+  static memory(config: RnnlmConfig, N: number, T: number): Memory {
+    const { vocabSize: V, wordvecSize: D, hiddenSize: H } = config;
+    return addMemory(
+      TimeEmbedding.memory(V, D, N * T),
+      TimeGRU.memory(D, H, N, T),
+      TimeAffine.memory(H, V, N * T),
+    );
+  }
+
   /** Builds the model for the sizes in `config`, drawing the weights from `rng`. */
   constructor(config: RnnlmConfig, rng: Rng) {
     super(config, rng, (D, H, r) => new TimeGRU("gru", D, H, r, { stateful: true }));

@@ -4,6 +4,9 @@
  * @module
  */
 
+import { TimeAffine } from "../layers/affine.ts";
+import { TimeEmbedding } from "../layers/embedding.ts";
+import { addMemory, type Memory } from "../core/memory.ts";
 import type { Rng } from "../core/random.ts";
 import { TimeLSTM } from "../layers/lstm.ts";
 import { type RnnlmConfig, SingleLayerLm } from "./single_layer_lm.ts";
@@ -27,6 +30,16 @@ export type { RnnlmConfig } from "./single_layer_lm.ts";
  * ```
  */
 export class Rnnlm extends SingleLayerLm<TimeLSTM> {
+  /** What the model holds for `config` and batches of `N` streams by `T` steps, in bytes. */
+  static memory(config: RnnlmConfig, N: number, T: number): Memory {
+    const { vocabSize: V, wordvecSize: D, hiddenSize: H } = config;
+    return addMemory(
+      TimeEmbedding.memory(V, D, N * T),
+      TimeLSTM.memory(D, H, N, T),
+      TimeAffine.memory(H, V, N * T),
+    );
+  }
+
   /** Builds the model for the sizes in `config`, drawing the weights from `rng`. */
   constructor(config: RnnlmConfig, rng: Rng) {
     super(config, rng, (D, H, r) => new TimeLSTM("lstm", D, H, r, { stateful: true }));

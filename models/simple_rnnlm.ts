@@ -4,9 +4,12 @@
  * @module
  */
 
+import { TimeAffine } from "../layers/affine.ts";
+import { TimeEmbedding } from "../layers/embedding.ts";
+import { addMemory, type Memory } from "../core/memory.ts";
 import type { Rng } from "../core/random.ts";
 import { TimeRNN } from "../layers/rnn.ts";
-import { SingleLayerLm } from "./single_layer_lm.ts";
+import { type RnnlmConfig, SingleLayerLm } from "./single_layer_lm.ts";
 
 /**
  * The simple RNN language model, constructed like the book's
@@ -25,6 +28,16 @@ import { SingleLayerLm } from "./single_layer_lm.ts";
  * ```
  */
 export class SimpleRnnlm extends SingleLayerLm<TimeRNN> {
+  /** What the model holds for `config` and batches of `N` streams by `T` steps, in bytes. */
+  static memory(config: RnnlmConfig, N: number, T: number): Memory {
+    const { vocabSize: V, wordvecSize: D, hiddenSize: H } = config;
+    return addMemory(
+      TimeEmbedding.memory(V, D, N * T),
+      TimeRNN.memory(D, H, N, T),
+      TimeAffine.memory(H, V, N * T),
+    );
+  }
+
   /** Builds the model with vocabulary `V`, word vectors `D` and hidden size `H`, weights from `rng`. */
   constructor(V: number, D: number, H: number, rng: Rng) {
     super(

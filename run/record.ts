@@ -150,6 +150,8 @@ export interface RunRecord {
     /** For a run on the user's own text (`--corpus`): where it was read from. */
     text_corpus?: TextCorpusOptions;
   } | null;
+  /** What the run was estimated to need in memory before it started, in MB. */
+  memory_estimate_mb?: number;
   /** The environment the run started in (each resume records its own in `resumes`). */
   environment: Environment;
   /** The figures so far: updated at heartbeats and when the run stops. */

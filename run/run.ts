@@ -26,6 +26,7 @@ import { loadCheckpoint, restoreParams } from "./checkpoint.ts";
 import { assertSameData, type DataSource, loadRunData, type RunData } from "./data.ts";
 import { collectEnvironment, gitDiff } from "./environment.ts";
 import { RunLock } from "./lock.ts";
+import { checkRunMemory, estimateRunMemory } from "./memory.ts";
 import { type LoopEnd, runLoop, timedSummary } from "./loop.ts";
 import { Progress } from "./progress.ts";
 import {
@@ -110,6 +111,8 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   applyThreads(plan);
   const data = await loadRunData(exp.data(hp), plan, o.data ?? {});
   if (o.expectData) assertSameData(o.expectData.record, data, o.expectData.dir);
+  const memory = estimateRunMemory(exp, hp, plan, data.vocabSize);
+  checkRunMemory(exp.name, memory);
   refuseIfStopped(stop);
   const rng = new Rng(o.seed);
   const model = exp.model(hp, data.vocabSize, rng);
@@ -137,6 +140,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     started_at: started,
     finished_at: null,
     data: data.info,
+    memory_estimate_mb: Math.round(memory.total / 1e6),
     environment,
     summary: emptySummary(),
     reference: referenceVerdict(exp, emptySummary()),
@@ -206,6 +210,7 @@ export async function resumeRun(dir: string, o: ResumeRunOptions = {}): Promise<
       corpus: record.data?.text_corpus,
     });
     assertSameData(record, data, dir);
+    checkRunMemory(exp.name, estimateRunMemory(exp, hp, plan, data.vocabSize));
     refuseIfStopped(stop);
     const rng = new Rng(record.seed);
     const model = exp.model(hp, data.vocabSize, rng);
