@@ -6,9 +6,10 @@
  * - `core/`: {@linkcode Param}, the seeded {@linkcode Rng}, {@linkcode UserError};
  * - `kernels/`: OpenBLAS through FFI ({@linkcode sgemm} and friends) and the fused softmax loss;
  * - `layers/`: Time layers with `params` and `forward`/`backward`;
- * - `models/`: {@linkcode SimpleRnnlm}, {@linkcode Rnnlm}, {@linkcode BetterRnnlm}, {@linkcode GruRnnlm};
+ * - `models/`: {@linkcode SimpleRnnlm}, {@linkcode Rnnlm}, {@linkcode BetterRnnlm}, {@linkcode GruRnnlm},
+ *   and the book's published Rnnlm weights ({@linkcode loadBookRnnlm});
  * - `optim/`: {@linkcode SGD} and global-norm clipping;
- * - `data/`: the PTB loader and any whitespace-tokenised corpus;
+ * - `data/`: the PTB loader, any whitespace-tokenised corpus, and NumPy array pickles;
  * - `training/`: truncated-BPTT batching, the trainer and evaluation perplexity;
  * - `runner/`: experiment declarations, run records, checkpoints.
  *
