@@ -22,8 +22,10 @@ export {
   type TextCorpusOptions,
 } from "./corpus.ts";
 export { DownloadError, type DownloadOptions, downloadVerified } from "./download.ts";
+export { decodeFloat16, float16BitsToFloat32Bits, float16ToFloat32 } from "./float16.ts";
 export { assertUtf8, oneLine, readBytes, readError } from "./files.ts";
 export { sha256Hex } from "../core/hash.ts";
+export { type NumpyArray, parseNumpyPickle, readNumpyPickle } from "./pickle.ts";
 export {
   defaultPtbCacheDir,
   loadPtb,

@@ -19,3 +19,4 @@ export * from "./simple_rnnlm.ts";
 export * from "./rnnlm.ts";
 export * from "./gru_rnnlm.ts";
 export * from "./better_rnnlm.ts";
+export * from "./book_weights.ts";
