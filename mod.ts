@@ -6,7 +6,8 @@
  * - `core/`: {@linkcode Param}, the seeded {@linkcode Rng}, {@linkcode UserError};
  * - `kernels/`: OpenBLAS through FFI ({@linkcode sgemm} and friends) and the fused softmax loss;
  * - `layers/`: Time layers with `params` and `forward`/`backward`;
- * - `models/`: {@linkcode SimpleRnnlm}, {@linkcode Rnnlm}, {@linkcode BetterRnnlm}, {@linkcode GruRnnlm};
+ * - `models/`: {@linkcode SimpleRnnlm}, {@linkcode Rnnlm}, {@linkcode BetterRnnlm}, {@linkcode GruRnnlm},
+ *   and the Kneser-Ney n-gram baseline {@linkcode trainKneserNey};
  * - `optim/`: {@linkcode SGD} and global-norm clipping;
  * - `data/`: the PTB loader and any whitespace-tokenised corpus;
  * - `training/`: truncated-BPTT batching, the trainer and evaluation perplexity;

@@ -1,5 +1,6 @@
 /**
- * The language models, re-exported with the {@linkcode LanguageModel} interface.
+ * The language models, re-exported with the {@linkcode LanguageModel} interface, and the
+ * count-based interpolated Kneser-Ney n-gram baseline ({@linkcode trainKneserNey}).
  *
  * @example
  * ```ts
@@ -19,3 +20,4 @@ export * from "./simple_rnnlm.ts";
 export * from "./rnnlm.ts";
 export * from "./gru_rnnlm.ts";
 export * from "./better_rnnlm.ts";
+export * from "./kneser_ney.ts";
