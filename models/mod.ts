@@ -1,5 +1,6 @@
 /**
- * The language models, re-exported with the {@linkcode LanguageModel} interface.
+ * The language models, re-exported with the {@linkcode LanguageModel} interface, and the
+ * count-based interpolated Kneser-Ney n-gram baseline ({@linkcode trainKneserNey}).
  *
  * @example
  * ```ts
@@ -20,3 +21,4 @@ export * from "./rnnlm.ts";
 export * from "./gru_rnnlm.ts";
 export * from "./better_rnnlm.ts";
 export * from "./book_weights.ts";
+export * from "./kneser_ney.ts";
