@@ -1,6 +1,7 @@
 /**
  * The data layer: PTB and user text corpora, tokenised as the book does and encoded with a
- * vocabulary built from the training split.
+ * vocabulary built from the training split; and Aozora Bunko's Japanese texts, cleaned of their
+ * markup.
  *
  * @example
  * ```ts ignore
@@ -34,3 +35,7 @@ export {
 } from "./ptb.ts";
 export { EOS, scanTokens, tokenize, type TokenSpans } from "./tokenize.ts";
 export { encodeSpans, type TokenSource, UNK, type UnknownPolicy, WordTable } from "./vocab.ts";
+export { composeAccents } from "./aozora_accent.ts";
+export { type AozoraWork, cleanAozora, cleanAozoraBody, parseAozora } from "./aozora_clean.ts";
+export { jisx0213Char } from "./jisx0213.ts";
+export { crc32, readZip, type ZipEntry } from "./zip.ts";
