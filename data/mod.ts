@@ -1,7 +1,7 @@
 /**
  * The data layer: PTB and user text corpora, tokenised as the book does and encoded with a
- * vocabulary built from the training split; and Aozora Bunko's Japanese texts, cleaned of their
- * markup.
+ * vocabulary built from the training split; Aozora Bunko's Japanese texts, cleaned of their
+ * markup; and MeCab, which segments Japanese into words.
  *
  * @example
  * ```ts ignore
@@ -39,3 +39,15 @@ export { composeAccents } from "./aozora_accent.ts";
 export { type AozoraWork, cleanAozora, cleanAozoraBody, parseAozora } from "./aozora_clean.ts";
 export { jisx0213Char } from "./jisx0213.ts";
 export { crc32, readZip, type ZipEntry } from "./zip.ts";
+export {
+  type DictionaryDigest,
+  hashDictionary,
+  type Mecab,
+  MECAB_INSTALL,
+  mecabCandidatePaths,
+  type MecabDictionary,
+  type MecabInfo,
+  type MecabOptions,
+  mecabRcCandidates,
+  openMecab,
+} from "./mecab.ts";

@@ -1,11 +1,13 @@
 /**
  * Fixtures for the Aozora tests: a Shift_JIS encoder (the web platform only encodes UTF-8), a
- * zip writer, and a small Aozora-format text with every kind of markup (our own sentences).
+ * zip writer, a small Aozora-format text with every kind of markup (our own sentences), and
+ * whether MeCab is installed.
  *
  * @module
  */
 
 import { crc32 } from "../data/zip.ts";
+import { openMecab } from "../data/mecab.ts";
 
 let encodeTable: Map<string, number[]> | null = null;
 
@@ -162,3 +164,14 @@ export const MARKUP_SENTENCES: readonly string[] = [
   "雨がいよいよ強くなり、しみじみと寒い。",
   "終わり。",
 ];
+
+/** Whether MeCab with a UTF-8 dictionary opens here; says so once when it does not. */
+export const HAVE_MECAB: boolean = (() => {
+  try {
+    openMecab().close();
+    return true;
+  } catch (e) {
+    console.log(`MeCab unavailable (${(e as Error).message}): the tests that need it are skipped`);
+    return false;
+  }
+})();
