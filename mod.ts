@@ -8,7 +8,8 @@
  * - `layers/`: Time layers with `params` and `forward`/`backward`;
  * - `models/`: {@linkcode SimpleRnnlm}, {@linkcode Rnnlm}, {@linkcode BetterRnnlm}, {@linkcode GruRnnlm};
  * - `optim/`: {@linkcode SGD} and global-norm clipping;
- * - `data/`: the PTB loader and any whitespace-tokenised corpus;
+ * - `data/`: the PTB loader, any whitespace-tokenised corpus, and the Japanese corpus built from
+ *   Aozora Bunko with MeCab ({@linkcode buildAozoraCorpus});
  * - `training/`: truncated-BPTT batching, the trainer and evaluation perplexity;
  * - `runner/`: experiment declarations, run records, checkpoints.
  *

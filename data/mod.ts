@@ -1,7 +1,7 @@
 /**
  * The data layer: PTB and user text corpora, tokenised as the book does and encoded with a
- * vocabulary built from the training split; Aozora Bunko's Japanese texts, cleaned of their
- * markup; and MeCab, which segments Japanese into words.
+ * vocabulary built from the training split; and the Japanese corpus built from Aozora Bunko's
+ * texts (cleaned of their markup, segmented into words by MeCab).
  *
  * @example
  * ```ts ignore
@@ -22,7 +22,7 @@ export {
   type SplitText,
   type TextCorpusOptions,
 } from "./corpus.ts";
-export { DownloadError, type DownloadOptions, downloadVerified } from "./download.ts";
+export { DownloadError, type DownloadOptions, downloadVerified, fetchBytes } from "./download.ts";
 export { assertUtf8, oneLine, readBytes, readError } from "./files.ts";
 export { sha256Hex } from "../core/hash.ts";
 export {
@@ -51,3 +51,13 @@ export {
   mecabRcCandidates,
   openMecab,
 } from "./mecab.ts";
+export { AOZORA_DEFAULT_BASE_URL, type AozoraWorkFile, SOSEKI_WORKS } from "./aozora_works.ts";
+export { type AozoraSource, decodeAozoraText, readAozoraInput } from "./aozora_source.ts";
+export { defaultAozoraCacheDir, type FindAozoraOptions, findSosekiWorks } from "./aozora.ts";
+export {
+  type AozoraCorpusOptions,
+  type AozoraManifest,
+  buildAozoraCorpus,
+  type ManifestSource,
+  type ManifestSplit,
+} from "./aozora_corpus.ts";

@@ -1,11 +1,12 @@
 /**
  * Fixtures for the Aozora tests: a Shift_JIS encoder (the web platform only encodes UTF-8), a
- * zip writer, a small Aozora-format text with every kind of markup (our own sentences), and
- * whether MeCab is installed.
+ * zip writer, a small Aozora-format text with every kind of markup (our own sentences), where
+ * the shared copy of the fourteen novels is, and whether MeCab is installed.
  *
  * @module
  */
 
+import { ROOT } from "./fixtures.ts";
 import { crc32 } from "../data/zip.ts";
 import { openMecab } from "../data/mecab.ts";
 
@@ -164,6 +165,32 @@ export const MARKUP_SENTENCES: readonly string[] = [
   "雨がいよいよ強くなり、しみじみと寒い。",
   "終わり。",
 ];
+
+/** The shared copy of the fourteen novels: `AOZORA_DIR`, else `../shared/data/aozora`; or null. */
+export function aozoraDir(): string | null {
+  for (const c of [Deno.env.get("AOZORA_DIR"), `${ROOT}/../shared/data/aozora`]) {
+    if (!c) continue;
+    try {
+      Deno.statSync(`${c}/soseki/773_ruby_5968.txt`);
+      return c;
+    } catch {
+      try {
+        Deno.statSync(`${c}/773_ruby_5968.txt`);
+        return c;
+      } catch { /* try the next */ }
+    }
+  }
+  return null;
+}
+
+/** Whether the tests that read the fourteen novels can run; says so once when they cannot. */
+export const HAVE_AOZORA: boolean = (() => {
+  const found = aozoraDir() !== null;
+  if (!found) {
+    console.log("Aozora texts not found (set AOZORA_DIR): the tests that need them are skipped");
+  }
+  return found;
+})();
 
 /** Whether MeCab with a UTF-8 dictionary opens here; says so once when it does not. */
 export const HAVE_MECAB: boolean = (() => {
