@@ -78,7 +78,20 @@ export async function downloadVerified(
   return bytes;
 }
 
-async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array<ArrayBuffer>> {
+/**
+ * Fetches `url` whole, giving up after `timeoutMs`; network and HTTP failures throw
+ * {@linkcode DownloadError}. For a download whose checksum is known only after unpacking (a zip).
+ *
+ * @example
+ * ```ts ignore
+ * import { fetchBytes } from "./download.ts";
+ * const zip = await fetchBytes("https://www.aozora.gr.jp/cards/000148/files/773_ruby_5968.zip", 60_000);
+ * ```
+ */
+export async function fetchBytes(
+  url: string,
+  timeoutMs: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {

@@ -1,6 +1,7 @@
 /**
  * The data layer: PTB and user text corpora, tokenised as the book does and encoded with a
- * vocabulary built from the training split.
+ * vocabulary built from the training split; and the Japanese corpus built from Aozora Bunko's
+ * texts (cleaned of their markup, segmented into words by MeCab).
  *
  * @example
  * ```ts ignore
@@ -21,7 +22,7 @@ export {
   type SplitText,
   type TextCorpusOptions,
 } from "./corpus.ts";
-export { DownloadError, type DownloadOptions, downloadVerified } from "./download.ts";
+export { DownloadError, type DownloadOptions, downloadVerified, fetchBytes } from "./download.ts";
 export { decodeFloat16, float16BitsToFloat32Bits, float16ToFloat32 } from "./float16.ts";
 export { assertUtf8, oneLine, readBytes, readError } from "./files.ts";
 export { sha256Hex } from "../core/hash.ts";
@@ -36,3 +37,29 @@ export {
 } from "./ptb.ts";
 export { EOS, scanTokens, tokenize, type TokenSpans } from "./tokenize.ts";
 export { encodeSpans, type TokenSource, UNK, type UnknownPolicy, WordTable } from "./vocab.ts";
+export { composeAccents } from "./aozora_accent.ts";
+export { type AozoraWork, cleanAozora, cleanAozoraBody, parseAozora } from "./aozora_clean.ts";
+export { jisx0213Char } from "./jisx0213.ts";
+export { crc32, readZip, type ZipEntry } from "./zip.ts";
+export {
+  type DictionaryDigest,
+  hashDictionary,
+  type Mecab,
+  MECAB_INSTALL,
+  mecabCandidatePaths,
+  type MecabDictionary,
+  type MecabInfo,
+  type MecabOptions,
+  mecabRcCandidates,
+  openMecab,
+} from "./mecab.ts";
+export { AOZORA_DEFAULT_BASE_URL, type AozoraWorkFile, SOSEKI_WORKS } from "./aozora_works.ts";
+export { type AozoraSource, decodeAozoraText, readAozoraInput } from "./aozora_source.ts";
+export { defaultAozoraCacheDir, type FindAozoraOptions, findSosekiWorks } from "./aozora.ts";
+export {
+  type AozoraCorpusOptions,
+  type AozoraManifest,
+  buildAozoraCorpus,
+  type ManifestSource,
+  type ManifestSplit,
+} from "./aozora_corpus.ts";
