@@ -10,7 +10,8 @@
  * - `optim/`: {@linkcode SGD} and global-norm clipping;
  * - `data/`: the PTB loader and any whitespace-tokenised corpus;
  * - `training/`: truncated-BPTT batching, the trainer and evaluation perplexity;
- * - `runner/`: experiment declarations, run records, checkpoints.
+ * - `runner/`: experiment declarations, run records, checkpoints;
+ * - `sweep/`: many runs handed to Slurm as one job array.
  *
  * @example
  * ```ts ignore
@@ -82,3 +83,4 @@ export {
   saveCheckpoint,
   type Tensor,
 } from "./runner/checkpoint.ts";
+export * from "./sweep/mod.ts";
