@@ -89,7 +89,7 @@ export async function submitJobArray(
  * The state of each task of `job`, task 0 first: the controller's answer from `squeue`; for the
  * tasks it no longer holds, `sacct`'s when the cluster keeps accounting (when `sacct` fails, as
  * it does without slurmdbd, it is skipped); for the rest, their exit files. The exit status of
- * an ended task comes from `sacct`, else from its exit file.
+ * an ended task comes from its exit file, else from `sacct`.
  *
  * @example
  * ```ts ignore

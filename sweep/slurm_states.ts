@@ -33,7 +33,7 @@ export interface TaskState {
   state: TaskStateName;
   /** Slurm's own word for it (e.g. `OUT_OF_MEMORY`, `CANCELLED`), or null if Slurm had none. */
   slurmState: string | null;
-  /** The command's exit status when known (from `sacct` or the exit file), else null. */
+  /** The command's exit status when known (from the exit file or `sacct`), else null. */
   exitCode: number | null;
   /** Which source answered. */
   source: "squeue" | "sacct" | "exit-file" | "none";
@@ -194,7 +194,8 @@ export interface TaskSources {
 
 /**
  * The state of each of the `tasks` tasks (0 to tasks - 1) from the first source that knows it,
- * in the order `squeue`, `sacct`, exit file; the exit status from `sacct` or the exit file.
+ * in the order `squeue`, `sacct`, exit file; the exit status from the exit file, else `sacct`
+ * (which says `0:0` for a cancelled task, whatever its command returned).
  *
  * @example
  * ```ts
@@ -216,7 +217,7 @@ export function combineTaskStates(tasks: number, sources: TaskSources): TaskStat
     const q = sources.squeue?.get(task);
     const a = sources.sacct?.get(task);
     const f = sources.exitFiles?.get(task);
-    const exitCode = a?.exitCode ?? f?.exitCode ?? null;
+    const exitCode = f?.exitCode ?? a?.exitCode ?? null;
     if (q) return { task, state: q.state, slurmState: q.slurmState, exitCode, source: "squeue" };
     if (a) return { task, state: a.state, slurmState: a.slurmState, exitCode, source: "sacct" };
     if (f) return { task, state: f.state, slurmState: null, exitCode, source: "exit-file" };

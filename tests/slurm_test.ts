@@ -18,6 +18,7 @@ import {
   parseSacct,
   parseSqueue,
   slurmControllerUp,
+  slurmStateName,
   submitJobArray,
   taskFiles,
   UserError,
@@ -224,26 +225,34 @@ Deno.test("squeue printouts, with the task ranges of squeue without -r", () => {
 });
 
 Deno.test("sacct printouts: states, exit statuses, ranges of pending tasks", () => {
-  // The form of sacct -n -P -X -j 41 -o JobID,State,ExitCode on a cluster with accounting.
-  const tasks = parseSacct(
-    [
-      "41_0|COMPLETED|0:0",
-      "41_1|FAILED|3:0",
-      "41_2|TIMEOUT|0:0",
-      "41_3|CANCELLED by 0|0:15",
-      "41_4|OUT_OF_MEMORY|0:125",
-      "41_5|RUNNING|0:0",
-      "41_[6-7]|PENDING|0:0",
-      "",
-    ].join("\n"),
-    "41",
+  // Captured from sacct -n -P -X -j <job> -o JobID,State,ExitCode on the one-node Slurm with
+  // accounting (slurmdbd) switched on. Job 44, six tasks on two CPUs, while two ran:
+  const running = parseSacct("44_0|RUNNING|0:0\n44_1|RUNNING|0:0\n44_[2-5]|PENDING|0:0\n", "44");
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5].map((t) => running.get(t)?.state),
+    ["running", "running", "pending", "pending", "pending", "pending"],
+  );
+  // Job 38 (five tasks, at most two at once; task 1 exits with 3) after scancel, and job 43,
+  // stopped at its time limit:
+  const ended = parseSacct(
+    "38_0|COMPLETED|0:0\n38_1|FAILED|3:0\n38_2|CANCELLED by 0|0:0\n38_3|CANCELLED by 0|0:0\n" +
+      "38_4|CANCELLED by 0|0:0\n43_0|TIMEOUT|0:0\n",
+    "38",
   );
   assert.deepEqual(
-    [0, 1, 2, 3, 4, 5, 6, 7].map((t) => tasks.get(t)?.state),
-    ["completed", "failed", "timeout", "cancelled", "failed", "running", "pending", "pending"],
+    [0, 1, 2, 3, 4].map((t) => ended.get(t)?.state),
+    ["completed", "failed", "cancelled", "cancelled", "cancelled"],
   );
-  assert.deepEqual(tasks.get(1), { slurmState: "FAILED", state: "failed", exitCode: 3 });
-  assert.equal(tasks.get(3)?.slurmState, "CANCELLED");
+  assert.deepEqual(ended.get(1), { slurmState: "FAILED", state: "failed", exitCode: 3 });
+  assert.equal(ended.get(2)?.slurmState, "CANCELLED");
+  assert.equal(ended.size, 5); // 43_0 is another job's
+  assert.deepEqual(parseSacct("43_0|TIMEOUT|0:0\n", "43").get(0)?.state, "timeout");
+  // States this machine cannot produce (no memory limits, one node), in sacct's words.
+  assert.deepEqual(
+    ["OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED", "REQUEUED", "COMPLETING", "DEADLINE", "NEW_WORD"]
+      .map(slurmStateName),
+    ["failed", "failed", "failed", "pending", "running", "timeout", "unknown"],
+  );
 });
 
 Deno.test("the state of each task comes from squeue, then sacct, then its exit file", () => {
@@ -259,7 +268,8 @@ Deno.test("the state of each task comes from squeue, then sacct, then its exit f
   assert.deepEqual(states, [
     { task: 0, state: "running", slurmState: "RUNNING", exitCode: null, source: "squeue" },
     { task: 1, state: "completed", slurmState: "COMPLETED", exitCode: 0, source: "squeue" },
-    { task: 2, state: "timeout", slurmState: "TIMEOUT", exitCode: 0, source: "sacct" },
+    // The command's own status (the exit file's), not sacct's 0:0 for a stopped task.
+    { task: 2, state: "timeout", slurmState: "TIMEOUT", exitCode: 143, source: "sacct" },
     { task: 3, state: "failed", slurmState: null, exitCode: 4, source: "exit-file" },
     { task: 4, state: "unknown", slurmState: null, exitCode: null, source: "none" },
   ]);
