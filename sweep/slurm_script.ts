@@ -80,8 +80,9 @@ export function scriptPath(logDir: string, jobName: string): string {
  * task's command, runs it and writes its exit file. Paths are made absolute (against the current
  * folder), so the tasks find the log folder whatever their working directory.
  *
- * Throws a {@linkcode UserError} for no commands, a count that is not a positive integer, an
- * option with a line break or a double quote, or an `sbatch` argument that is not an option.
+ * Throws a {@linkcode UserError} for no commands, a job name with a space or a `/`, a count that
+ * is not a positive integer, an option with a line break or a double quote, or an `sbatch`
+ * argument that is not a long option.
  *
  * @example
  * ```ts
@@ -104,6 +105,12 @@ export function jobArrayScript(spec: JobArraySpec): string {
   if (n === 0) throw new UserError("a job array needs at least one command");
   const logDir = resolve(spec.logDir);
   const jobName = spec.jobName ?? "rnnlab";
+  if (!/^[^/\s]+$/.test(jobName)) {
+    throw new UserError(
+      `job name ${JSON.stringify(jobName)} also names the batch script's file; use one word ` +
+        "without '/'",
+    );
+  }
   const array = spec.maxParallel === undefined
     ? `0-${n - 1}`
     : `0-${n - 1}%${positiveInt(spec.maxParallel, "the number of tasks at once")}`;

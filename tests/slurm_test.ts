@@ -126,7 +126,8 @@ Deno.test("the batch script refuses what sbatch could not read", () => {
     () => jobArrayScript({ ...spec, partition: "a\nb" }),
     (e) => e instanceof UserError && /^--partition "a\\nb" has a line break/.test(e.message),
   );
-  assert.throws(() => jobArrayScript({ ...spec, jobName: 'say "x"' }), /double quote/);
+  assert.throws(() => jobArrayScript({ ...spec, jobName: "a/b" }), /use one word without '\/'/);
+  assert.throws(() => jobArrayScript({ ...spec, partition: 'say "x"' }), /double quote/);
   assert.throws(
     () => jobArrayScript({ ...spec, sbatchArgs: ["-A lab"] }),
     (e) => e instanceof UserError && /"-A lab" is not a long option.*--mem=4G/.test(e.message),
