@@ -7,13 +7,15 @@
  * - `kernels/`: OpenBLAS through FFI ({@linkcode sgemm} and friends) and the fused softmax loss;
  * - `layers/`: Time layers with `params` and `forward`/`backward`;
  * - `models/`: {@linkcode SimpleRnnlm}, {@linkcode Rnnlm}, {@linkcode BetterRnnlm},
- *   {@linkcode GruRnnlm}, and text generation;
+ *   {@linkcode GruRnnlm}, text generation, the book's published Rnnlm weights
+ *   ({@linkcode loadBookRnnlm}) and the Kneser-Ney n-gram baseline ({@linkcode trainKneserNey});
  * - `optim/`: {@linkcode SGD} and global-norm clipping;
- * - `data/`: the PTB loader and any whitespace-tokenised corpus;
+ * - `data/`: the PTB loader, any whitespace-tokenised corpus, Aozora Bunko and MeCab, NumPy pickles;
  * - `training/`: the {@linkcode TrainPlan}, truncated-BPTT batching, the trainer, evaluation;
  * - `experiments/`: how an experiment is declared, and the experiments;
  * - `run/`: starting and resuming runs, their records, checkpoints, locks and stop signals;
- * - `views/`: listing, comparing and drawing runs.
+ * - `views/`: listing, comparing and drawing runs;
+ * - `sweep/`: many runs handed to Slurm as one job array.
  *
  * @example
  * ```ts
@@ -134,3 +136,4 @@ export {
   saveCheckpoint,
   type Tensor,
 } from "./run/checkpoint.ts";
+export * from "./sweep/mod.ts";
