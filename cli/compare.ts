@@ -7,9 +7,9 @@
  */
 
 import { UserError } from "../core/errors.ts";
-import { defaultIo, type Io, parseCliArgs, runCli } from "./main.ts";
+import { defaultIo, type Io, parseCliArgs, runCli, shownPath, userPath } from "./main.ts";
 import { type MetricLine, readMetrics } from "../run/record.ts";
-import { writeFileAtomic } from "../core/files.ts";
+import { writeError, writeFileAtomic } from "../core/files.ts";
 import { resolveRunArgs } from "../views/runs_index.ts";
 import {
   buildComparison,
@@ -84,7 +84,8 @@ export async function main(args: string[], io: Io = defaultIo): Promise<number> 
     );
   }
   const format: CompareFormat = formats.length > 0 ? formats[0] : "text";
-  const { runs, warnings } = await resolveRunArgs(parsed.positionals, v.root!);
+  const named = parsed.positionals.map((a) => (a.includes("/") ? userPath(a) : a));
+  const { runs, warnings } = await resolveRunArgs(named, userPath(v.root!));
   for (const w of warnings) io.err(`warning: ${w}`);
   const comparison = buildComparison(runs);
   const metrics = new Map<string, MetricLine[]>();
@@ -94,13 +95,13 @@ export async function main(args: string[], io: Io = defaultIo): Promise<number> 
   io.out(text);
   const note = format === "text" ? io.out : io.err;
   if (!v["no-svg"]) {
-    const path = v.svg ?? "compare.svg";
+    const path = userPath(v.svg ?? "compare.svg");
     try {
       await writeFileAtomic(path, renderOverlaySvg(comparison, metrics));
     } catch (e) {
-      throw new UserError(`cannot write ${path}: ${(e as Error).message}; choose another --svg`);
+      throw writeError(path, e, "choose another --svg");
     }
-    note(`overlay chart: ${path}`);
+    note(`overlay chart: ${shownPath(path)}`);
   }
   if (format === "text" && !v["no-chart"]) io.out("\n" + renderOverlayChart(comparison, metrics));
   return 0;

@@ -28,11 +28,18 @@ export async function runCli(main: () => Promise<number>): Promise<never> {
       Deno.exit(e.exitCode);
     }
     if (e instanceof Deno.errors.NotCapable) {
-      console.error(`error: ${e.message}; run the command through \`deno task\``);
+      console.error(`error: ${e.message.split("\n")[0]}; run it as ${taskName()}, which grants it`);
       Deno.exit(2);
     }
     throw e;
   }
+}
+
+/** The `deno task` that runs the current entry point (`cli/runs.ts` → `deno task runs`). */
+function taskName(): string {
+  const file = Deno.mainModule.split("/").pop()?.replace(/\.ts$/, "") ?? "";
+  const task = { bench_train: "bench:train", bench_peers: "bench:peers" }[file] ?? file;
+  return task ? `\`deno task ${task}\`` : "`deno task`";
 }
 
 /** Turns a `node:util` `parseArgs` failure into a one-line {@linkcode UserError}. */

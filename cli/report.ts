@@ -6,8 +6,8 @@
  */
 
 import { UserError } from "../core/errors.ts";
-import { defaultIo, type Io, parseCliArgs, runCli } from "./main.ts";
-import { writeFileAtomic } from "../core/files.ts";
+import { defaultIo, type Io, parseCliArgs, runCli, shownPath, userPath } from "./main.ts";
+import { writeError, writeFileAtomic } from "../core/files.ts";
 import { buildReport } from "../views/report.ts";
 
 const USAGE = "deno task report [--out FILE] [--root DIR]...";
@@ -45,16 +45,21 @@ export async function main(args: string[], io: Io = defaultIo): Promise<number> 
     io.out(HELP.trimEnd());
     return 0;
   }
-  const roots = parsed.values.root?.length ? parsed.values.root : ["results"];
-  const out = parsed.values.out!;
+  const roots = (parsed.values.root?.length ? parsed.values.root : ["results"]).map(userPath);
+  const out = userPath(parsed.values.out!);
+  if ((await Deno.stat(out).catch(() => null))?.isDirectory) {
+    throw new UserError(
+      `--out ${out} is a folder; name the page to write, e.g. ${out}/report.html`,
+    );
+  }
   const { html, warnings, runs } = await buildReport(roots);
   for (const w of warnings) io.err(`warning: ${w}`);
   try {
     await writeFileAtomic(out, html);
   } catch (e) {
-    throw new UserError(`cannot write ${out}: ${(e as Error).message}; choose another --out`);
+    throw writeError(out, e, "choose another --out");
   }
-  io.out(`wrote ${out} (${runs} run${runs === 1 ? "" : "s"})`);
+  io.out(`wrote ${shownPath(out)} (${runs} run${runs === 1 ? "" : "s"})`);
   return 0;
 }
 

@@ -6,7 +6,9 @@
  * @module
  */
 
-import { defaultIo, type Io, parseCliArgs, runCli } from "./main.ts";
+import { defaultIo, type Io, parseCliArgs, runCli, userPath } from "./main.ts";
+import { listExperiments } from "../experiments/mod.ts";
+import { UserError } from "../core/errors.ts";
 import { listRuns, type RunInfo } from "../views/runs_index.ts";
 
 const USAGE = "deno task runs [experiment...] [--root DIR]... [--json]";
@@ -104,10 +106,18 @@ export async function main(args: string[], io: Io = defaultIo): Promise<number> 
     io.out(HELP.trimEnd());
     return 0;
   }
-  const roots = parsed.values.root?.length ? parsed.values.root : ["results"];
+  const roots = (parsed.values.root?.length ? parsed.values.root : ["results"]).map(userPath);
   const { runs: all, warnings } = await listRuns(roots);
   for (const w of warnings) io.err(`warning: ${w}`);
   const wanted = new Set(parsed.positionals);
+  const known = new Set([...listExperiments(), ...all.map((r) => r.experiment)]);
+  for (const name of wanted) {
+    if (!known.has(name)) {
+      throw new UserError(
+        `'${name}' is not an experiment; experiments: ${listExperiments().join(", ")}`,
+      );
+    }
+  }
   const runs = wanted.size ? all.filter((r) => wanted.has(r.experiment)) : all;
   if (parsed.values.json) {
     io.out(JSON.stringify(

@@ -40,7 +40,7 @@ export function writeProblem(e: unknown): WriteProblem {
 
 /**
  * A one-line {@linkcode UserError} for a failed write of `path`, ending in `advice` (what to free
- * or where to write instead).
+ * or where to write instead; a function of the {@linkcode WriteProblem} to fit the reason).
  *
  * @example
  * ```ts
@@ -50,7 +50,11 @@ export function writeProblem(e: unknown): WriteProblem {
  * assert.equal(e.message, "cannot write out/run.json: the disk is full; free space");
  * ```
  */
-export function writeError(path: string, e: unknown, advice: string): UserError {
+export function writeError(
+  path: string,
+  e: unknown,
+  advice: string | ((problem: WriteProblem) => string),
+): UserError {
   if (e instanceof UserError) return e;
   const problem = writeProblem(e);
   const why = problem === "full"
@@ -62,7 +66,8 @@ export function writeError(path: string, e: unknown, advice: string): UserError 
     : problem === "missing"
     ? "its folder does not exist"
     : (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, " ");
-  return new UserError(`cannot write ${path}: ${why}; ${advice}`);
+  const todo = typeof advice === "string" ? advice : advice(problem);
+  return new UserError(`cannot write ${path}: ${why}; ${todo}`);
 }
 
 /** The temporary name a write of `path` goes to before its rename. */

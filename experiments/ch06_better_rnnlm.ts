@@ -34,7 +34,7 @@ export default defineExperiment({
       hiddenSize: hp.hidden_size,
       dropout: hp.dropout,
     }, rng),
-  memory: (hp, vocabSize, N, T) =>
+  memory: (hp, vocabSize, N, T, train) =>
     BetterRnnlm.memory(
       {
         vocabSize,
@@ -44,6 +44,7 @@ export default defineExperiment({
       },
       N,
       T,
+      train,
     ),
   plan: (hp) => ch06Plan(hp, { validEachEpoch: true, lrDecay: 4, restartEachEpoch: true }),
 });

@@ -92,10 +92,11 @@ export interface Experiment<S extends HyperSpecs = HyperSpecs> {
   /** Builds the model for a vocabulary of `vocabSize` words, drawing its initial weights from `rng`. */
   model(hp: Resolved<S>, vocabSize: number, rng: Rng): LanguageModel;
   /**
-   * What that model holds, in bytes, for batches of `N` streams by `T` steps (the model class's
-   * own `memory`): how a run knows, before it allocates anything, whether it fits.
+   * What that model holds, in bytes, for batches of `N` streams by `T` steps, training (`train`)
+   * or evaluating (the model class's own `memory`): how a run knows, before it allocates
+   * anything, whether it fits.
    */
-  memory(hp: Resolved<S>, vocabSize: number, N: number, T: number): Memory;
+  memory(hp: Resolved<S>, vocabSize: number, N: number, T: number, train: boolean): Memory;
   /** The training plan, given the resolved hyperparameters. */
   plan(hp: Resolved<S>): TrainPlan;
 }

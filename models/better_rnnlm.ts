@@ -57,17 +57,23 @@ export interface BetterRnnlmConfig {
  * ```
  */
 export class BetterRnnlm implements LanguageModel {
-  /** What the model holds for `config` and batches of `N` streams by `T` steps, in bytes. */
-  static memory(config: BetterRnnlmConfig, N: number, T: number): Memory {
+  /**
+   * What the model holds for `config` and batches of `N` streams by `T` steps, in bytes; the
+   * dropout buffers only when `train` (evaluation passes values through).
+   */
+  static memory(config: BetterRnnlmConfig, N: number, T: number, train = true): Memory {
     const { vocabSize: V, wordvecSize: D, hiddenSize: H } = config;
     const R = N * T;
+    const dropout = (
+      size: number,
+    ) => (train ? TimeDropout.memory(size) : { params: 0, activations: 0 });
     return addMemory(
       TimeEmbedding.memory(V, D, R),
-      TimeDropout.memory(R * D),
+      dropout(R * D),
       TimeLSTM.memory(D, H, N, T),
-      TimeDropout.memory(R * H),
+      dropout(R * H),
       TimeLSTM.memory(H, H, N, T),
-      TimeDropout.memory(R * H),
+      dropout(R * H),
       TimeAffine.memory(H, V, R, true),
     );
   }

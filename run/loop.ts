@@ -22,9 +22,21 @@ import type { MetricLine, RunSummary } from "./record.ts";
 import type { RunPosition, RunSession } from "./session.ts";
 import type { StopSignal, StopSignals } from "./stop.ts";
 
-/** Seconds between heartbeats in `run.json`, and between checkpoints of a long epoch. */
-export const HEARTBEAT_S = 30;
+/**
+ * Seconds between heartbeats in `run.json` (30, or `RNNLAB_HEARTBEAT_S`), and between checkpoints
+ * of a long epoch (300).
+ */
+export const HEARTBEAT_S: number = envSeconds("RNNLAB_HEARTBEAT_S") ?? 30;
 const CHECKPOINT_S = 300;
+
+function envSeconds(name: string): number | null {
+  try {
+    const v = Number(Deno.env.get(name));
+    return Number.isFinite(v) && v > 0 ? v : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Everything the loop works with; built by `startRun` or `resumeRun`. */
 export interface LoopContext {

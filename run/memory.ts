@@ -48,8 +48,8 @@ export function estimateRunMemory(
   plan: TrainPlan,
   vocabSize: number,
 ): MemoryEstimate {
-  const train = exp.memory(hp, vocabSize, plan.batchSize, plan.timeSize);
-  const evaluate = exp.memory(hp, vocabSize, 10, 35);
+  const train = exp.memory(hp, vocabSize, plan.batchSize, plan.timeSize, true);
+  const evaluate = exp.memory(hp, vocabSize, 10, 35, false);
   // `params` counts values and gradients; a checkpoint being written copies the values once.
   const params = train.params * 1.5;
   const activations = train.activations +

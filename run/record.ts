@@ -16,7 +16,7 @@
  */
 
 import { UserError } from "../core/errors.ts";
-import { writeFileAtomic, writeFileAtomicSync } from "../core/files.ts";
+import { writeError, writeFileAtomic, writeFileAtomicSync } from "../core/files.ts";
 import type { Hyperparameters } from "../experiments/define.ts";
 import type { Environment } from "./environment.ts";
 import type { TextCorpusOptions } from "../data/corpus.ts";
@@ -211,10 +211,11 @@ export async function createRunDir(
   experiment: string,
 ): Promise<{ dir: string; runId: string }> {
   const parent = `${root}/${experiment}`;
+  const advice = "point --out at a folder you can write to";
   try {
     await Deno.mkdir(parent, { recursive: true });
   } catch (e) {
-    throw new UserError(`cannot create ${parent}: ${(e as Error).message}; choose another --out`);
+    throw writeError(parent, e, advice);
   }
   for (let attempt = 0; attempt < 20; attempt++) {
     const runId = newRunId();
@@ -223,7 +224,7 @@ export async function createRunDir(
       await Deno.mkdir(dir);
       return { dir, runId };
     } catch (e) {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw writeError(dir, e, advice);
     }
   }
   throw new Error(`could not create a unique run directory under ${parent}`);

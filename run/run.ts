@@ -310,6 +310,7 @@ async function execute(
     });
   } catch (e) {
     end = { kind: "failed", reason: e instanceof Error ? e.message : String(e) };
+    session.releaseReserve(); // the room kept for this record
     progress.done();
     const seconds = from.priorTrainSeconds + (performance.now() - t0) / 1000;
     finish(record, summary, end, seconds, trainer, exp);
@@ -337,6 +338,7 @@ async function execute(
   } catch (e) {
     record.status = "failed";
     record.exit_reason = e instanceof Error ? e.message : String(e);
+    session.releaseReserve();
     try {
       await session.writeRecord();
     } catch { /* as above */ }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { writeError } from "../core/files.ts";
+import { writeError, type WriteProblem } from "../core/files.ts";
 import type { TrainerState } from "../training/trainer.ts";
 import type { RngState } from "../core/random.ts";
 import { paramTensors, saveCheckpoint, type Tensor } from "./checkpoint.ts";
@@ -43,10 +43,19 @@ export interface RunPosition {
   pending_epoch: MetricLine | null;
 }
 
-/** What to say after a failed write into the run folder, or into its checkpoint folder. */
-const RUN_ADVICE = "free space on that disk, or point --out at another folder";
-const CKPT_ADVICE =
-  "free space on that disk, or set RNNLAB_CHECKPOINT_DIR to a folder on another disk";
+/** The file that keeps room on the disk for a run's last record, and its size. */
+const RESERVE = ".reserve";
+const RESERVE_BYTES = 64 * 1024;
+
+/** What to say after a failed write into the run folder, or into a checkpoint folder of its own. */
+const RUN_ADVICE = (p: WriteProblem) =>
+  p === "full"
+    ? "free space on that disk, or point --out at another folder"
+    : "point --out at a folder you can write to";
+const OUTSIDE_ADVICE = (p: WriteProblem) =>
+  p === "full"
+    ? "free space on that disk, or set RNNLAB_CHECKPOINT_DIR to a folder on another disk"
+    : "set RNNLAB_CHECKPOINT_DIR to a folder you can write to, or unset it";
 
 /** The run directory a process holds while it trains, resumes or finishes a run. */
 export class RunSession {
@@ -89,10 +98,20 @@ export class RunSession {
     let metrics: MetricsWriter;
     try {
       metrics = await MetricsWriter.open(dir);
+      // Room kept for the last record: when the disk fills, this file goes first, so that the
+      // record can still say why the run stopped.
+      await Deno.writeFile(`${dir}/${RESERVE}`, new Uint8Array(RESERVE_BYTES));
     } catch (e) {
-      throw writeError(`${dir}/metrics.jsonl`, e, RUN_ADVICE);
+      throw writeError(`${dir}/${RESERVE}`, e, RUN_ADVICE);
     }
     return new RunSession(dir, record, lines, lock, metrics);
+  }
+
+  /** Gives back the room kept for the last record (after a write failed for a full disk). */
+  releaseReserve(): void {
+    try {
+      Deno.removeSync(`${this.dir}/${RESERVE}`);
+    } catch { /* already gone */ }
   }
 
   /** Writes `run.json` now. */
@@ -128,7 +147,7 @@ export class RunSession {
     try {
       await Deno.mkdir(this.checkpoints, { recursive: true });
     } catch (e) {
-      throw writeError(this.checkpoints, e, CKPT_ADVICE);
+      throw writeError(this.checkpoints, e, this.#ckptAdvice());
     }
   }
 
@@ -159,14 +178,19 @@ export class RunSession {
     try {
       await saveCheckpoint(path, tensors, meta);
     } catch (e) {
-      throw writeError(path, e, CKPT_ADVICE);
+      throw writeError(path, e, this.#ckptAdvice());
     }
   }
 
-  /** Closes the metrics file and releases the lock (the record must be written before). */
+  #ckptAdvice(): (p: WriteProblem) => string {
+    return this.record.checkpoint_dir ? OUTSIDE_ADVICE : RUN_ADVICE;
+  }
+
+  /** Closes the metrics file, gives back the reserve and releases the lock (write the record first). */
   close(): void {
     this.#metrics?.close();
     this.#metrics = null;
+    this.releaseReserve();
     this.#lock.release();
   }
 }

@@ -3,7 +3,7 @@
  * errors without stack traces, signals, concurrent runs and resume.
  */
 import assert from "node:assert/strict";
-import { effectiveStatus, parseMetrics, readMetrics, readRunRecord } from "../run/record.ts";
+import { readMetrics, readRunRecord } from "../run/record.ts";
 import { candidatePaths } from "../kernels/blas.ts";
 import {
   assertOneLineError,
@@ -12,7 +12,6 @@ import {
   ptbDir,
   ROOT,
   runCliProcess,
-  spawnCli,
   tempDir,
   writeSyntheticCorpus,
 } from "./fixtures.ts";
@@ -147,107 +146,6 @@ Deno.test("two runs started together get their own directories and both complete
     (await readMetrics(da)).map((l) => l.ppl),
     (await readMetrics(db)).map((l) => l.ppl),
   );
-});
-
-/** Waits until the only run under `out/<experiment>` has at least `n` metric lines. */
-async function waitForLines(out: string, experiment: string, n: number): Promise<string> {
-  for (let i = 0; i < 600; i++) {
-    const runs = await dirEntries(`${out}/${experiment}`);
-    if (runs.length === 1) {
-      const dir = `${out}/${experiment}/${runs[0]}`;
-      if ((await readMetrics(dir)).length >= n) return dir;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("the run produced no metrics in 30 s");
-}
-
-const LONG = (corpus: string, out: string) => [
-  "--corpus",
-  corpus,
-  "--corpus-size",
-  "30000",
-  "--max-epoch",
-  "4",
-  "--out",
-  out,
-];
-
-Deno.test("SIGINT mid-run: interrupted with a checkpoint, exit 130; --resume completes the uninterrupted curve", async () => {
-  await using corpusDir = await writeSyntheticCorpus({ train: 30000, valid: 400, test: 400 });
-  const corpus = corpusDir.path;
-  await using outDir = await tempDir();
-  const out = outDir.path;
-  await using refDir = await tempDir();
-  const ref = refDir.path;
-  const child = spawnCli("experiment.ts", LONG(corpus, out));
-  const dir = await waitForLines(out, "ch05_simple_rnnlm", 1);
-  child.kill("SIGINT");
-  const status = await child.output();
-  const stdout = new TextDecoder().decode(status.stdout).trim().split("\n");
-  assert.equal(status.code, 130);
-  // The last line is the run directory (the one the metrics appeared in), to resume it by.
-  assert.match(dir, new RegExp(`^${out}/ch05_simple_rnnlm/\\d{8}-\\d{6}-[a-z0-9]{6}$`));
-  assert.equal(stdout.at(-1), dir);
-  assert.equal(stdout.at(-2), `interrupted; resume with: deno task experiment --resume ${dir}`);
-  const rec = await readRunRecord(dir);
-  assert.equal(rec.status, "interrupted");
-  assert.match(rec.exit_reason!, /interrupted by SIGINT at iteration \d+/);
-  assert.ok(rec.summary.epochs_completed < 4);
-  // Iterations, times and throughput are those of the interrupted run so far.
-  const { iterations, train_time_s, wall_time_s, tokens_per_sec } = rec.summary;
-  assert.ok(iterations > 0 && train_time_s > 0 && wall_time_s >= train_time_s);
-  assert.equal(tokens_per_sec, Math.round((iterations * 10 * 5) / train_time_s));
-  await Deno.stat(`${dir}/checkpoints/last.safetensors`);
-
-  const resumed = await runCliProcess("experiment.ts", ["--resume", dir, "--quiet"]);
-  assert.equal(resumed.code, 0, resumed.stderr);
-  assert.equal(resumed.stdout.trim(), dir);
-  const whole = await runCliProcess("experiment.ts", [...LONG(corpus, ref), "--quiet"]);
-  assert.equal(whole.code, 0, whole.stderr);
-  const a = (await readMetrics(whole.stdout.trim())).map((l) => [l.epoch, l.ppl]);
-  const b = (await readMetrics(dir)).map((l) => [l.epoch, l.ppl]);
-  assert.equal(a.length, 4);
-  assert.deepEqual(b, a);
-  const after = await readRunRecord(dir);
-  assert.equal(after.status, "completed");
-  assert.equal(after.resumes.length, 1);
-});
-
-Deno.test("SIGTERM: interrupted, exit 143, metrics and checkpoint kept", async () => {
-  await using corpusDir = await writeSyntheticCorpus({ train: 30000, valid: 400, test: 400 });
-  const corpus = corpusDir.path;
-  await using outDir = await tempDir();
-  const out = outDir.path;
-  const child = spawnCli("experiment.ts", LONG(corpus, out));
-  const dir = await waitForLines(out, "ch05_simple_rnnlm", 1);
-  child.kill("SIGTERM");
-  assert.equal((await child.output()).code, 143);
-  const rec = await readRunRecord(dir);
-  assert.equal(rec.status, "interrupted");
-  assert.match(rec.exit_reason!, /SIGTERM/);
-  assert.ok((await readMetrics(dir)).length >= 1);
-  await Deno.stat(`${dir}/checkpoints/last.safetensors`);
-});
-
-Deno.test("SIGKILL: the record reads as crashed and the flushed lines are intact", async () => {
-  await using corpusDir = await writeSyntheticCorpus({ train: 30000, valid: 400, test: 400 });
-  const corpus = corpusDir.path;
-  await using outDir = await tempDir();
-  const out = outDir.path;
-  const child = spawnCli("experiment.ts", LONG(corpus, out));
-  const dir = await waitForLines(out, "ch05_simple_rnnlm", 2);
-  child.kill("SIGKILL");
-  await child.output();
-  const rec = await readRunRecord(dir);
-  assert.equal(rec.status, "running"); // what the killed process last wrote
-  assert.equal(effectiveStatus(rec), "crashed");
-  const { lines, skipped } = parseMetrics(await Deno.readTextFile(`${dir}/metrics.jsonl`));
-  assert.equal(skipped, 0);
-  assert.ok(lines.length >= 2);
-  lines.forEach((l, i) => assert.equal(l.epoch, i + 1));
-  const listed = await runCliProcess("runs.ts", ["--root", out]);
-  assert.match(listed.stdout, /crashed/);
 });
 
 Deno.test("the project root is where the tests think it is", () => {

@@ -196,3 +196,50 @@ export async function tinyRnnlmRun(
 export function corpusFiles(dir: string): { train: string; valid: string; test: string } {
   return { train: `${dir}/train.txt`, valid: `${dir}/valid.txt`, test: `${dir}/test.txt` };
 }
+
+/**
+ * Starts `deno task <task> ...args` in a session and process group of its own (`setsid`), as a
+ * terminal starts a command: a signal sent to `-child.pid` reaches `deno task` and the run it
+ * started, as Ctrl-C does.
+ */
+export function spawnTask(
+  task: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Deno.ChildProcess {
+  return new Deno.Command("setsid", {
+    args: [Deno.execPath(), "task", "-q", task, ...args],
+    env: { NO_COLOR: "1", ...env },
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Waits until the only run under `out/<experiment>` has at least `n` metric lines; returns it. */
+export async function waitForLines(out: string, experiment: string, n: number): Promise<string> {
+  for (let i = 0; i < 600; i++) {
+    const runs = await dirEntries(`${out}/${experiment}`);
+    if (runs.length === 1) {
+      const dir = `${out}/${experiment}/${runs[0]}`;
+      const text = await Deno.readTextFile(`${dir}/metrics.jsonl`).catch(() => "");
+      if (text.split("\n").filter((l) => l.trim() !== "").length >= n) return dir;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the run under ${out}/${experiment} wrote no ${n} metric lines in 30 s`);
+}
+
+/** The files under `dir`, recursively, as paths relative to it. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string, prefix: string) => {
+    for await (const e of Deno.readDir(d)) {
+      if (e.isDirectory) await walk(`${d}/${e.name}`, `${prefix}${e.name}/`);
+      else out.push(`${prefix}${e.name}`);
+    }
+  };
+  await walk(dir, "");
+  return out.sort();
+}

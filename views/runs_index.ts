@@ -20,18 +20,22 @@ export interface RunInfo {
   status: RunStatus;
 }
 
+/** Whether `path` is a folder; a missing permission is thrown, not taken for a missing folder. */
 async function isDir(path: string): Promise<boolean> {
   try {
     return (await Deno.stat(path)).isDirectory;
-  } catch {
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) throw e;
     return false;
   }
 }
 
+/** Whether `path` is a file; a missing permission is thrown, as in {@linkcode isDir}. */
 async function isFile(path: string): Promise<boolean> {
   try {
     return (await Deno.stat(path)).isFile;
-  } catch {
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) throw e;
     return false;
   }
 }
