@@ -45,8 +45,38 @@ export {
   writeProblem,
 } from "./core/files.ts";
 export * from "./kernels/blas.ts";
-export { softmaxCrossEntropy, softmaxRows } from "./kernels/softmax.ts";
-export { sharedBytesAllocated, sharedFloat32 } from "./kernels/parallel.ts";
+export {
+  countTargets,
+  softmaxCrossEntropy,
+  softmaxLossRange,
+  softmaxRows,
+  softmaxShare,
+} from "./kernels/softmax.ts";
+export { EXP16, expNonPositive } from "./kernels/fast_exp.ts";
+export { sigmoid, sigmoidRange, tanh, tanhRange } from "./kernels/activations.ts";
+export { lstmCellBackward, lstmCellForward } from "./kernels/lstm_cell.ts";
+export {
+  columnChunks,
+  type LstmLoopBuffers,
+  type LstmLoopShape,
+  LstmSplitLoop,
+  lstmSplitShare,
+} from "./kernels/lstm_split.ts";
+export {
+  newPlan,
+  parallelEnabled,
+  type Plan,
+  replacePayload,
+  runShared,
+  setParallel,
+  sharedBytesAllocated,
+  type SharedCall,
+  sharedFloat32,
+  shutdownWorker,
+  takeChunk,
+  workerFailed,
+  type WorkerKernel,
+} from "./kernels/pool.ts";
 export { addMemory, type Memory } from "./core/memory.ts";
 export * from "./layers/mod.ts";
 export * from "./models/mod.ts";
@@ -115,8 +145,14 @@ export { stopExitCode, type StopSignal, StopSignals } from "./run/stop.ts";
 export {
   checkpointDir,
   checkpointPath,
+  createRunDir,
   effectiveStatus,
+  emptySummary,
+  HEARTBEAT_TIMEOUT_S,
   type MetricLine,
+  MetricsWriter,
+  newRunId,
+  parseMetrics,
   readMetrics,
   readRunRecord,
   type ReferenceVerdict,
@@ -125,7 +161,9 @@ export {
   type RunSummary,
   type StoredStatus,
 } from "./run/record.ts";
-export type { Environment } from "./run/environment.ts";
+export { codeHash, collectEnvironment, type Environment } from "./run/environment.ts";
+export { formatDuration, Progress } from "./run/progress.ts";
+export { type CpuInfo, cpuInfo } from "./core/cpuinfo.ts";
 export {
   type Checkpoint,
   decodeCheckpoint,
@@ -137,3 +175,9 @@ export {
   type Tensor,
 } from "./run/checkpoint.ts";
 export * from "./sweep/mod.ts";
+export * from "./kernels/phase_timer.ts";
+export * from "./views/runs_index.ts";
+export * from "./views/compare.ts";
+export * from "./views/plot_svg.ts";
+export * from "./views/terminal_chart.ts";
+export * from "./views/report.ts";

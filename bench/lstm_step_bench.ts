@@ -7,7 +7,8 @@
  */
 
 import { Rng } from "../core/random.ts";
-import { lstmGatesBackward, lstmGatesForward, TimeLSTM } from "../layers/lstm.ts";
+import { TimeLSTM } from "../layers/lstm.ts";
+import { lstmCellBackward, lstmCellForward } from "../kernels/lstm_cell.ts";
 
 for (const H of [100, 650]) {
   const N = 20, T = 35, G = 4 * H;
@@ -20,11 +21,11 @@ for (const H of [100, 650]) {
   const dc = new Float32Array(N * H), da = new Float32Array(N * G);
   Deno.bench(`LSTM gates forward, N=${N} H=${H}`, { group: `gates H=${H}` }, () => {
     a.set(a0);
-    lstmGatesForward(a, cPrev, c, tc, h, N, H);
+    lstmCellForward(a, cPrev, c, tc, h, N, H);
   });
   Deno.bench(`LSTM gates backward, N=${N} H=${H}`, { group: `gates H=${H}` }, () => {
     dc.fill(0.5);
-    lstmGatesBackward(a, cPrev, tc, dh, dc, da, N, H);
+    lstmCellBackward(a, cPrev, tc, dh, dc, da, N, H);
   });
   const x = rng.fillGaussian(new Float32Array(T * N * H), 1);
   const dhs = rng.fillGaussian(new Float32Array(T * N * H), 0.01);

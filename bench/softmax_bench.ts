@@ -6,7 +6,8 @@
  */
 
 import { Rng } from "../core/random.ts";
-import { softmaxCrossEntropy, softmaxCrossEntropyReference } from "../kernels/softmax.ts";
+import { softmaxCrossEntropy } from "../kernels/softmax.ts";
+import { softmaxCrossEntropyReference } from "../testing/softmax_reference.ts";
 
 const ROWS = 700;
 const V = 10000;

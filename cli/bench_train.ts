@@ -69,11 +69,12 @@ export interface TrainBenchResult {
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { SimpleRnnlm } from "../models/simple_rnnlm.ts";
+ * import assert from "node:assert/strict";
+ * import { Rng } from "@rnnlab/rnnlab";
+ * import { SimpleRnnlm } from "@rnnlab/rnnlab";
  * import { matmulFlopsPerIter } from "./bench_train.ts";
  * const flops = matmulFlopsPerIter(new SimpleRnnlm(418, 100, 100, new Rng(1)), 50);
- * console.assert(Math.abs(flops / 1e9 - 0.019) < 0.001); // SPEC §8
+ * assert.ok(Math.abs(flops / 1e9 - 0.019) < 0.001); // SPEC §8
  * ```
  */
 export function matmulFlopsPerIter(model: LanguageModel, R: number): number {

@@ -186,8 +186,9 @@ export function parseSeed(raw: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { joinNegativeValues } from "./main.ts";
- * console.assert(joinNegativeValues(["--lr", "-1", "-h"]).join(" ") === "--lr=-1 -h");
+ * assert.equal(joinNegativeValues(["--lr", "-1", "-h"]).join(" "), "--lr=-1 -h");
  * ```
  */
 export function joinNegativeValues(args: string[]): string[] {
@@ -206,8 +207,9 @@ export function joinNegativeValues(args: string[]): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { oneRunDir } from "./main.ts";
- * console.assert(oneRunDir(["results/x/1/"], "usage") === "results/x/1");
+ * assert.equal(oneRunDir(["results/x/1/"], "usage"), "results/x/1");
  * ```
  */
 export function oneRunDir(positionals: string[], usage: string): string {

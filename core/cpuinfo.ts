@@ -10,7 +10,9 @@
 
 /** What `/proc/cpuinfo` says about the first CPU. */
 export interface CpuInfo {
+  /** The `model name` line, e.g. `"AMD EPYC"`. */
   model: string;
+  /** The `flags` line as a set, e.g. `avx2`, `avx512f`. */
   flags: Set<string>;
 }
 
@@ -38,7 +40,7 @@ function readText(): string | null {
  *
  * @example
  * ```ts ignore
- * import { cpuInfo } from "./cpuinfo.ts";
+ * import { cpuInfo } from "@rnnlab/rnnlab";
  * console.log(cpuInfo()?.model, cpuInfo()?.flags.has("avx2"));
  * ```
  */

@@ -14,11 +14,12 @@
  *
  * @example
  * ```ts
- * import { UserError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * import { UserError } from "@rnnlab/rnnlab";
  * try {
  *   throw new UserError("unknown experiment 'ch99'; available: ch05_simple_rnnlm");
  * } catch (e) {
- *   console.assert(e instanceof UserError);
+ *   assert.ok(e instanceof UserError);
  * }
  * ```
  */

@@ -9,9 +9,10 @@
  *
  * @example
  * ```ts
- * import { sha256Hex } from "./hash.ts";
+ * import assert from "node:assert/strict";
+ * import { sha256Hex } from "@rnnlab/rnnlab";
  * const h = await sha256Hex(new TextEncoder().encode("abc"));
- * console.assert(h.startsWith("ba7816bf"));
+ * assert.ok(h.startsWith("ba7816bf"));
  * ```
  */
 export async function sha256Hex(data: Uint8Array<ArrayBuffer> | string): Promise<string> {

@@ -13,14 +13,16 @@
  *
  * @example
  * ```ts
- * import { Param } from "./param.ts";
+ * import assert from "node:assert/strict";
+ * import { Param } from "@rnnlab/rnnlab";
  * const w = new Param("rnn.Wx", [100, 100]);
- * console.assert(w.value.length === 10000 && w.grad.length === 10000);
+ * assert.equal(w.value.length, 10000);
+ * assert.equal(w.grad.length, 10000);
  * // Two parameters whose gradients are adjacent parts of one buffer (one sgemm fills both):
  * const both = new Float32Array(2 * 6);
  * const a = new Param("a", [2, 3], undefined, both.subarray(0, 6));
  * const b = new Param("b", [2, 3], undefined, both.subarray(6));
- * console.assert(a.grad.buffer === b.grad.buffer);
+ * assert.equal(a.grad.buffer, b.grad.buffer);
  * ```
  */
 export class Param {
@@ -62,9 +64,10 @@ export class Param {
  *
  * @example
  * ```ts
- * import { Param, uniqueParams } from "./param.ts";
+ * import assert from "node:assert/strict";
+ * import { Param, uniqueParams } from "@rnnlab/rnnlab";
  * const e = new Param("embed.W", [10, 4]);
- * console.assert(uniqueParams([e, e]).length === 1);
+ * assert.equal(uniqueParams([e, e]).length, 1);
  * ```
  */
 export function uniqueParams(params: Iterable<Param>): Param[] {

@@ -22,9 +22,10 @@ export interface RngState {
  *
  * @example
  * ```ts
- * import { Rng } from "./random.ts";
+ * import assert from "node:assert/strict";
+ * import { Rng } from "@rnnlab/rnnlab";
  * const a = new Rng(42), b = new Rng(42);
- * console.assert(a.uniform() === b.uniform());
+ * assert.equal(a.uniform(), b.uniform());
  * const w = new Float32Array(6);
  * a.fillGaussian(w, 0.01); // randn(6) / 100
  * ```

@@ -72,14 +72,17 @@ export interface SplitText {
  *
  * @example
  * ```ts
- * import { assembleCorpus } from "./corpus.ts";
- * import { scanTokens } from "./tokenize.ts";
+ * import assert from "node:assert/strict";
+ * import { assembleCorpus } from "@rnnlab/rnnlab";
+ * import { scanTokens } from "@rnnlab/rnnlab";
  * const split = (name: "train" | "test", text: string) => {
  *   const bytes = new TextEncoder().encode(text);
  *   return { split: name, path: `/${name}`, sha256: "", bytes, spans: scanTokens(bytes) };
  * };
  * const c = assembleCorpus("toy", [split("train", "a b\na"), split("test", "b a")], "error");
- * console.assert(c.vocabSize === 3 && c.test.join() === "1,0" && c.valid.length === 0);
+ * assert.equal(c.vocabSize, 3);
+ * assert.equal(c.test.join(), "1,0");
+ * assert.equal(c.valid.length, 0);
  * ```
  */
 export function assembleCorpus(
@@ -155,7 +158,7 @@ export type TextCorpusOptions =
  *
  * @example
  * ```ts ignore
- * import { loadTextCorpus } from "./corpus.ts";
+ * import { loadTextCorpus } from "@rnnlab/rnnlab";
  * const a = await loadTextCorpus({ train: "ja.train.txt", valid: "ja.valid.txt" });
  * const b = await loadTextCorpus({ path: "ja.txt", split: [0.8, 0.1, 0.1] });
  * console.log(b.vocabSize, b.train.length, b.valid.length, b.test.length);
@@ -226,10 +229,12 @@ function stem(path: string): string {
  *
  * @example
  * ```ts
- * import { type Corpus, firstTrainTokens } from "./corpus.ts";
+ * import assert from "node:assert/strict";
+ * import { type Corpus, firstTrainTokens } from "@rnnlab/rnnlab";
  * const c = { name: "toy", train: new Int32Array([0, 1, 0, 2]) } as Corpus;
  * const { tokens, vocabSize } = firstTrainTokens(c, 3);
- * console.assert(tokens.join() === "0,1,0" && vocabSize === 2);
+ * assert.equal(tokens.join(), "0,1,0");
+ * assert.equal(vocabSize, 2);
  * ```
  */
 export function firstTrainTokens(

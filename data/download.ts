@@ -36,7 +36,7 @@ export interface DownloadOptions {
  *
  * @example
  * ```ts ignore
- * import { downloadVerified } from "./download.ts";
+ * import { downloadVerified } from "@rnnlab/rnnlab";
  * const bytes = await downloadVerified(
  *   "https://example.org/ptb.test.txt",
  *   "data/ptb/ptb.test.txt",
@@ -84,7 +84,7 @@ export async function downloadVerified(
  *
  * @example
  * ```ts ignore
- * import { fetchBytes } from "./download.ts";
+ * import { fetchBytes } from "@rnnlab/rnnlab";
  * const zip = await fetchBytes("https://www.aozora.gr.jp/cards/000148/files/773_ruby_5968.zip", 60_000);
  * ```
  */

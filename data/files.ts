@@ -13,7 +13,7 @@ import { UserError } from "../core/errors.ts";
  *
  * @example
  * ```ts ignore
- * import { readBytes } from "./files.ts";
+ * import { readBytes } from "@rnnlab/rnnlab";
  * const bytes = await readBytes("corpus.txt");
  * ```
  */
@@ -30,9 +30,10 @@ export async function readBytes(path: string): Promise<Uint8Array<ArrayBuffer>> 
  *
  * @example
  * ```ts
- * import { readError } from "./files.ts";
+ * import assert from "node:assert/strict";
+ * import { readError } from "@rnnlab/rnnlab";
  * const e = readError("a.txt", new Deno.errors.NotFound("x"));
- * console.assert(e.message === "file not found: a.txt");
+ * assert.equal(e.message, "file not found: a.txt");
  * ```
  */
 export function readError(path: string, e: unknown): UserError {
@@ -53,11 +54,12 @@ export function readError(path: string, e: unknown): UserError {
  *
  * @example
  * ```ts
- * import { assertUtf8 } from "./files.ts";
+ * import assert from "node:assert/strict";
+ * import { assertUtf8 } from "@rnnlab/rnnlab";
  * assertUtf8(new TextEncoder().encode("猫 です"), "ok.txt"); // passes
  * let failed = false;
  * try { assertUtf8(new Uint8Array([0xff, 0x41]), "bad.txt"); } catch { failed = true; }
- * console.assert(failed);
+ * assert.ok(failed);
  * ```
  */
 export function assertUtf8(bytes: Uint8Array, path: string): void {
@@ -73,8 +75,9 @@ export function assertUtf8(bytes: Uint8Array, path: string): void {
  *
  * @example
  * ```ts
- * import { oneLine } from "./files.ts";
- * console.assert(oneLine(new Error("a\nb")) === "a b");
+ * import assert from "node:assert/strict";
+ * import { oneLine } from "@rnnlab/rnnlab";
+ * assert.equal(oneLine(new Error("a\nb")), "a b");
  * ```
  */
 export function oneLine(e: unknown): string {

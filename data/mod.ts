@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts ignore
- * import { firstTrainTokens, loadPtb } from "./mod.ts";
+ * import { firstTrainTokens, loadPtb } from "@rnnlab/rnnlab";
  * const ptb = await loadPtb();
  * const { tokens, vocabSize } = firstTrainTokens(ptb, 1000); // chapter 5: vocabSize 418
  * ```

@@ -80,8 +80,9 @@ export interface LoadPtbOptions {
  *
  * @example
  * ```ts
- * import { defaultPtbCacheDir } from "./ptb.ts";
- * console.assert(defaultPtbCacheDir().replaceAll("\\", "/").endsWith("/data/ptb"));
+ * import assert from "node:assert/strict";
+ * import { defaultPtbCacheDir } from "@rnnlab/rnnlab";
+ * assert.ok(defaultPtbCacheDir().replaceAll("\\", "/").endsWith("/data/ptb"));
  * ```
  */
 export function defaultPtbCacheDir(): string {
@@ -96,7 +97,7 @@ export function defaultPtbCacheDir(): string {
  *
  * @example
  * ```ts ignore
- * import { loadPtb } from "./ptb.ts";
+ * import { loadPtb } from "@rnnlab/rnnlab";
  * const ptb = await loadPtb({ log: console.error });
  * console.log(ptb.vocabSize, ptb.idToWord[0]); // 10000 "aer"
  * const ch05 = await loadPtb({ splits: ["train"], trainTokens: 1000 });

@@ -33,9 +33,10 @@ for (const c of [0xc2, 0xe1, 0xe2, 0xe3]) BYTE_CLASS[c] = 2;
  *
  * @example
  * ```ts
- * import { tokenize } from "./tokenize.ts";
- * console.assert(tokenize(" the cat\nsat \n").join("|") === "the|cat|<eos>|sat|<eos>");
- * console.assert(tokenize("吾輩\u3000は 猫").length === 3);
+ * import assert from "node:assert/strict";
+ * import { tokenize } from "@rnnlab/rnnlab";
+ * assert.equal(tokenize(" the cat\nsat \n").join("|"), "the|cat|<eos>|sat|<eos>");
+ * assert.equal(tokenize("吾輩\u3000は 猫").length, 3);
  * ```
  */
 export function tokenize(text: string): string[] {
@@ -63,10 +64,14 @@ export interface TokenSpans {
  *
  * @example
  * ```ts
- * import { scanTokens } from "./tokenize.ts";
+ * import assert from "node:assert/strict";
+ * import { scanTokens } from "@rnnlab/rnnlab";
  * const s = scanTokens(new TextEncoder().encode("ab c\n"));
- * console.assert(s.count === 3 && s.starts[1] === 3 && s.ends[1] === 4 && s.starts[2] === -1);
- * console.assert(scanTokens(new TextEncoder().encode("ab c\n"), 2).count === 2);
+ * assert.equal(s.count, 3);
+ * assert.equal(s.starts[1], 3);
+ * assert.equal(s.ends[1], 4);
+ * assert.equal(s.starts[2], -1);
+ * assert.equal(scanTokens(new TextEncoder().encode("ab c\n"), 2).count, 2);
  * ```
  */
 export function scanTokens(bytes: Uint8Array, maxTokens = Infinity): TokenSpans {

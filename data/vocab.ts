@@ -22,11 +22,15 @@ const EOS_BYTES = new TextEncoder().encode(EOS);
  *
  * @example
  * ```ts
- * import { WordTable } from "./vocab.ts";
+ * import assert from "node:assert/strict";
+ * import { WordTable } from "@rnnlab/rnnlab";
  * const t = new WordTable();
  * const b = new TextEncoder().encode("you say goodbye");
- * console.assert(t.add(b, 0, 3) === 0 && t.add(b, 4, 7) === 1 && t.add(b, 0, 3) === 0);
- * console.assert(t.find(b, 8, 15) === -1 && t.words().join() === "you,say");
+ * assert.equal(t.add(b, 0, 3), 0);
+ * assert.equal(t.add(b, 4, 7), 1);
+ * assert.equal(t.add(b, 0, 3), 0);
+ * assert.equal(t.find(b, 8, 15), -1);
+ * assert.equal(t.words().join(), "you,say");
  * ```
  */
 export class WordTable {
@@ -155,12 +159,13 @@ export interface TokenSource {
  *
  * @example
  * ```ts
- * import { scanTokens } from "./tokenize.ts";
- * import { encodeSpans, WordTable } from "./vocab.ts";
+ * import assert from "node:assert/strict";
+ * import { scanTokens } from "@rnnlab/rnnlab";
+ * import { encodeSpans, WordTable } from "@rnnlab/rnnlab";
  * const b = new TextEncoder().encode("a <unk> b\nb zzz a");
  * const s = scanTokens(b), t = new WordTable(), src = { path: "c.txt", split: "train" };
- * console.assert(encodeSpans(b, s, 0, 4, t, "add", src).join() === "0,1,2,3");
- * console.assert(encodeSpans(b, s, 4, 7, t, "unk", src).join() === "2,1,0");
+ * assert.equal(encodeSpans(b, s, 0, 4, t, "add", src).join(), "0,1,2,3");
+ * assert.equal(encodeSpans(b, s, 4, 7, t, "unk", src).join(), "2,1,0");
  * ```
  */
 export function encodeSpans(

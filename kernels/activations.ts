@@ -16,7 +16,7 @@
  * @module
  */
 
-import { expNonPositive } from "./fast_exp.ts";
+import { EXP16, expNonPositive } from "./fast_exp.ts";
 
 /**
  * `1 / (1 + exp(-x))` through the table-based {@linkcode expNonPositive} of `-|x|` (no overflow,
@@ -24,8 +24,10 @@ import { expNonPositive } from "./fast_exp.ts";
  *
  * @example
  * ```ts
- * import { sigmoid } from "./activations.ts";
- * console.assert(sigmoid(0) === 0.5 && Math.abs(sigmoid(2) - 1 / (1 + Math.exp(-2))) < 1e-9);
+ * import assert from "node:assert/strict";
+ * import { sigmoid } from "@rnnlab/rnnlab";
+ * assert.equal(sigmoid(0), 0.5);
+ * assert.ok(Math.abs(sigmoid(2) - 1 / (1 + Math.exp(-2))) < 1e-9);
  * ```
  */
 export function sigmoid(x: number): number {
@@ -41,8 +43,10 @@ export function sigmoid(x: number): number {
  *
  * @example
  * ```ts
- * import { tanh } from "./activations.ts";
- * console.assert(tanh(0) === 0 && Math.abs(tanh(-0.7) - Math.tanh(-0.7)) < 1e-9);
+ * import assert from "node:assert/strict";
+ * import { tanh } from "@rnnlab/rnnlab";
+ * assert.equal(tanh(0), 0);
+ * assert.ok(Math.abs(tanh(-0.7) - Math.tanh(-0.7)) < 1e-9);
  * ```
  */
 export function tanh(x: number): number {
@@ -59,19 +63,9 @@ export function tanh(x: number): number {
 }
 
 // exp(x) = 2^(z/16), z = x * SCALE, z clamped to [Z_MIN, Z_MAX]; 2^(k/16) from the table, the
-// remaining 2^(u/16) (u in [-0.5, 0.5)) from the cubic of fast_exp.ts.
-const SCALE = 16 * 1.4426950408889634;
-const Z_MIN = -2400; // 2^-150: 0 in float32
-const Z_MAX = 1424; // 2^89: 1 / (1 + 2^89) is below every float32 sigmoid that matters
-const C1 = 0.043321699008466275;
-const C2 = 0.0009384153672410467;
-const C3 = 1.3549880823372606e-5;
-/** `WIDE[k - Z_MIN] = 2^(k/16)`, `k` in `[Z_MIN, Z_MAX]` (30 KB, stays in L1). */
-const WIDE = (() => {
-  const t = new Float64Array(Z_MAX - Z_MIN + 1);
-  for (let k = Z_MIN; k <= Z_MAX; k++) t[k - Z_MIN] = Math.pow(2, k / 16);
-  return t;
-})();
+// remaining 2^(u/16) (u in [-0.5, 0.5)) from the cubic: the constants of fast_exp.ts, copied into
+// this module's own so that V8 folds them into the loops.
+const { SCALE, MIN_Z: Z_MIN, MAX_Z: Z_MAX, C1, C2, C3, POW2: WIDE } = EXP16;
 const HALF_OFFSET = -Z_MIN + 0.5; // (z + HALF_OFFSET) | 0 = round(z) - Z_MIN for z >= Z_MIN
 
 /**
@@ -79,10 +73,12 @@ const HALF_OFFSET = -Z_MIN + 0.5; // (z + HALF_OFFSET) | 0 = round(z) - Z_MIN fo
  *
  * @example
  * ```ts
- * import { sigmoidRange } from "./activations.ts";
+ * import assert from "node:assert/strict";
+ * import { sigmoidRange } from "@rnnlab/rnnlab";
  * const a = new Float32Array([0, 2, -2]);
  * sigmoidRange(a, 1, 3); // a[0] untouched
- * console.assert(a[0] === 0 && Math.abs(a[1] + a[2] - 1) < 1e-7);
+ * assert.equal(a[0], 0);
+ * assert.ok(Math.abs(a[1] + a[2] - 1) < 1e-7);
  * ```
  */
 export function sigmoidRange(a: Float32Array, from: number, to: number): void {
@@ -105,11 +101,13 @@ export function sigmoidRange(a: Float32Array, from: number, to: number): void {
  *
  * @example
  * ```ts
- * import { tanhRange } from "./activations.ts";
+ * import assert from "node:assert/strict";
+ * import { tanhRange } from "@rnnlab/rnnlab";
  * const x = new Float32Array([0.5, -3]);
  * const out = new Float32Array(3);
  * tanhRange(x, 0, out, 1, 2); // out = [0, tanh(0.5), tanh(-3)]
- * console.assert(Math.abs(out[1] - Math.tanh(0.5)) < 1e-7 && out[0] === 0);
+ * assert.ok(Math.abs(out[1] - Math.tanh(0.5)) < 1e-7);
+ * assert.equal(out[0], 0);
  * ```
  */
 export function tanhRange(
@@ -131,47 +129,5 @@ export function tanhRange(
       e = WIDE[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
     }
     dst[k + shift] = 2 / (1 + e) - 1;
-  }
-}
-
-/**
- * The LSTM cell update of one row, fused: `c = f * cPrev + g * i`, `tc = tanh(c)`,
- * `h = o * tc`, where `a[ar ..)` holds the activated gates `[f, g, i, o]` (each `H` wide) and the
- * cell rows start at `hr` in `cPrev`, `c`, `tc` and `h`.
- *
- * @example
- * ```ts
- * import { lstmCellRow } from "./activations.ts";
- * const a = new Float32Array([0.5, 0, 1, 1]); // H = 1: f = 0.5, g = 0, i = 1, o = 1
- * const c = new Float32Array(1), tc = new Float32Array(1), h = new Float32Array(1);
- * lstmCellRow(a, 0, new Float32Array([2]), c, tc, h, 0, 1);
- * console.assert(c[0] === 1 && Math.abs(h[0] - Math.tanh(1)) < 1e-7);
- * ```
- */
-export function lstmCellRow(
-  a: Float32Array,
-  ar: number,
-  cPrev: Float32Array,
-  c: Float32Array,
-  tc: Float32Array,
-  h: Float32Array,
-  hr: number,
-  H: number,
-): void {
-  const g0 = ar + H, i0 = ar + 2 * H, o0 = ar + 3 * H;
-  for (let j = 0; j < H; j++) {
-    const cn = a[ar + j] * cPrev[hr + j] + a[g0 + j] * a[i0 + j];
-    c[hr + j] = cn;
-    let z = -2 * SCALE * cn;
-    let e = 0;
-    if (!(z < Z_MIN)) {
-      if (z > Z_MAX) z = Z_MAX;
-      const idx = (z + HALF_OFFSET) | 0;
-      const u = z + (-Z_MIN) - idx;
-      e = WIDE[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
-    }
-    const t = 2 / (1 + e) - 1;
-    tc[hr + j] = t;
-    h[hr + j] = a[o0 + j] * t;
   }
 }

@@ -207,7 +207,7 @@ export interface BlasInfo {
  *
  * @example
  * ```ts
- * import { blasInfo } from "./blas.ts";
+ * import { blasInfo } from "@rnnlab/rnnlab";
  * console.log(blasInfo().config);
  * ```
  */
@@ -227,9 +227,10 @@ export function blasInfo(): BlasInfo {
  *
  * @example
  * ```ts
- * import { blasInfo, setBlasThreads } from "./blas.ts";
+ * import assert from "node:assert/strict";
+ * import { blasInfo, setBlasThreads } from "@rnnlab/rnnlab";
  * setBlasThreads(1);
- * console.assert(blasInfo().threads === 1);
+ * assert.equal(blasInfo().threads, 1);
  * ```
  */
 export function setBlasThreads(n: number): void {
@@ -241,8 +242,9 @@ export function setBlasThreads(n: number): void {
  *
  * @example
  * ```ts
- * import { blasThreads } from "./blas.ts";
- * console.assert(blasThreads() >= 1);
+ * import assert from "node:assert/strict";
+ * import { blasThreads } from "@rnnlab/rnnlab";
+ * assert.ok(blasThreads() >= 1);
  * ```
  */
 export function blasThreads(): number {
@@ -260,12 +262,13 @@ function cString(p: Deno.PointerValue): string {
  *
  * @example
  * ```ts
- * import { sgemm } from "./blas.ts";
+ * import assert from "node:assert/strict";
+ * import { sgemm } from "@rnnlab/rnnlab";
  * const a = new Float32Array([1, 2, 3, 4]); // (2, 2)
  * const b = new Float32Array([1, 0, 0, 1]); // identity
  * const c = new Float32Array(4);
  * sgemm(false, false, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2);
- * console.assert(c[3] === 4);
+ * assert.equal(c[3], 4);
  * ```
  */
 export function sgemm(
@@ -312,12 +315,14 @@ export function sgemm(
  *
  * @example
  * ```ts
- * import { sgemv } from "./blas.ts";
+ * import assert from "node:assert/strict";
+ * import { sgemv } from "@rnnlab/rnnlab";
  * const a = new Float32Array([1, 2, 3, 4, 5, 6]); // (2, 3)
  * const ones = new Float32Array([1, 1]);
  * const colSums = new Float32Array(3);
  * sgemv(true, 2, 3, 1, a, 3, ones, 1, 0, colSums, 1);
- * console.assert(colSums[0] === 5 && colSums[2] === 9);
+ * assert.equal(colSums[0], 5);
+ * assert.equal(colSums[2], 9);
  * ```
  */
 export function sgemv(
@@ -355,10 +360,11 @@ export function sgemv(
  *
  * @example
  * ```ts
- * import { sger } from "./blas.ts";
+ * import assert from "node:assert/strict";
+ * import { sger } from "@rnnlab/rnnlab";
  * const a = new Float32Array(6); // (2, 3)
  * sger(2, 3, 1, new Float32Array([1, 1]), 1, new Float32Array([1, 2, 3]), 1, a, 3);
- * console.assert(a[5] === 3);
+ * assert.equal(a[5], 3);
  * ```
  */
 export function sger(
@@ -382,13 +388,14 @@ export function sger(
  *
  * @example
  * ```ts
- * import { somatcopy } from "./blas.ts";
+ * import assert from "node:assert/strict";
+ * import { somatcopy } from "@rnnlab/rnnlab";
  * const wide = new Float32Array(6); // (2, 3)
  * somatcopy(false, 2, 2, 1, new Float32Array([1, 2, 3, 4]), 2, wide, 3); // into columns 0..1
- * console.assert(wide.join() === "1,2,0,3,4,0");
+ * assert.equal(wide.join(), "1,2,0,3,4,0");
  * const t = new Float32Array(6);
  * somatcopy(true, 2, 3, 1, new Float32Array([1, 2, 3, 4, 5, 6]), 3, t, 2); // (3, 2)
- * console.assert(t.join() === "1,4,2,5,3,6");
+ * assert.equal(t.join(), "1,4,2,5,3,6");
  * ```
  */
 export function somatcopy(
@@ -420,10 +427,11 @@ export function somatcopy(
  *
  * @example
  * ```ts
- * import { saxpy } from "./blas.ts";
+ * import assert from "node:assert/strict";
+ * import { saxpy } from "@rnnlab/rnnlab";
  * const y = new Float32Array([1, 1]);
  * saxpy(2, -0.5, new Float32Array([2, 4]), 1, y, 1);
- * console.assert(y[1] === -1);
+ * assert.equal(y[1], -1);
  * ```
  */
 export function saxpy(
@@ -442,10 +450,11 @@ export function saxpy(
  *
  * @example
  * ```ts
- * import { sscal } from "./blas.ts";
+ * import assert from "node:assert/strict";
+ * import { sscal } from "@rnnlab/rnnlab";
  * const x = new Float32Array([2, 4]);
  * sscal(2, 0.5, x, 1);
- * console.assert(x[1] === 2);
+ * assert.equal(x[1], 2);
  * ```
  */
 export function sscal(n: number, alpha: number, x: Float32Array, incx: number): void {
@@ -457,8 +466,9 @@ export function sscal(n: number, alpha: number, x: Float32Array, incx: number): 
  *
  * @example
  * ```ts
- * import { sdot } from "./blas.ts";
- * console.assert(sdot(2, new Float32Array([1, 2]), 1, new Float32Array([3, 4]), 1) === 11);
+ * import assert from "node:assert/strict";
+ * import { sdot } from "@rnnlab/rnnlab";
+ * assert.equal(sdot(2, new Float32Array([1, 2]), 1, new Float32Array([3, 4]), 1), 11);
  * ```
  */
 export function sdot(
@@ -476,8 +486,9 @@ export function sdot(
  *
  * @example
  * ```ts
- * import { snrm2 } from "./blas.ts";
- * console.assert(snrm2(2, new Float32Array([3, 4]), 1) === 5);
+ * import assert from "node:assert/strict";
+ * import { snrm2 } from "@rnnlab/rnnlab";
+ * assert.equal(snrm2(2, new Float32Array([3, 4]), 1), 5);
  * ```
  */
 export function snrm2(n: number, x: Float32Array, incx: number): number {

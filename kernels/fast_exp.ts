@@ -1,9 +1,10 @@
 /**
- * A fast `exp(x)` for `x <= 0`, accurate to float32 precision: the softmax's exponential.
+ * A fast `exp(x)`, accurate to float32 precision: the exponential of the softmax and of the
+ * gate activations, and the one home of its constants and table ({@linkcode EXP16}).
  *
  * `exp(x) = 2^(z / 16)` with `z = x * 16 * log2(e)`, split as `z = k + u` with `k` the integer
- * nearest `z` and `u` in `(-0.5, 0.5]`. `2^(k / 16)` comes from a precomputed 2401-entry
- * `Float64Array` table (`k` in `[-2400, 0]`; anything below `2^-150` is 0 in float32 anyway) and
+ * nearest `z` and `u` in `(-0.5, 0.5]`. `2^(k / 16)` comes from a precomputed `Float64Array`
+ * table (`k` from -2400, below which everything is 0 in float32, up to 1424) and
  * `2^(u / 16)` from a cubic with constant term 1 (so `exp(0) === 1`), a relative-error
  * least-squares fit on Chebyshev nodes whose worst relative error on the interval is 1.6e-9
  * (float32's own rounding step is 6e-8). The finer table buys a cubic where whole powers of two
@@ -17,6 +18,11 @@
 const SCALE = 16 * 1.4426950408889634;
 /** Below this `z`, `2^(z / 16)` is under `2^-150`, which float32 rounds to 0. */
 const MIN_Z = -2400;
+/**
+ * The largest `z` the table covers: `2^89`, far beyond what a sigmoid or tanh needs (for those,
+ * `1 / (1 + 2^89)` is below every float32 that matters); the softmax never goes above 0.
+ */
+const MAX_Z = 1424;
 
 // 2^(u / 16) ~ 1 + u * (C1 + u * (C2 + u * C3)) on u in [-0.5, 0.5] (constant term fixed at 1
 // so that exp(0) is exactly 1).
@@ -25,34 +31,37 @@ const C2 = 0.0009384153672410467;
 const C3 = 1.3549880823372606e-5;
 
 /**
- * `POW2[k - MIN_Z] = 2^(k / 16)` for `k` in `[-2400, 0]`. (Indexing by `k - MIN_Z` rather than
- * `-k` matters: `-0` is not an int32, and V8 would deoptimize on it.)
+ * `POW2[k - MIN_Z] = 2^(k / 16)` for `k` in `[MIN_Z, MAX_Z]` (30 KB, stays in L1). (Indexing by
+ * `k - MIN_Z` rather than `-k` matters: `-0` is not an int32, and V8 would deoptimize on it.)
  */
-const POW2 = (() => {
-  const t = new Float64Array(-MIN_Z + 1);
-  for (let k = MIN_Z; k <= 0; k++) t[k - MIN_Z] = Math.pow(2, k / 16);
+const POW2: Float64Array = (() => {
+  const t = new Float64Array(MAX_Z - MIN_Z + 1);
+  for (let k = MIN_Z; k <= MAX_Z; k++) t[k - MIN_Z] = Math.pow(2, k / 16);
   return t;
 })();
 
 /**
- * The pieces of {@linkcode expNonPositive}, for kernels that write the exponential out inside
- * their own loops (the softmax): with `z = x * SCALE` in `[MIN_Z, 0]`, `idx = (z - MIN_Z + 0.5) | 0`
- * and `u = z - MIN_Z - idx` (in `[-0.5, 0.5)`),
+ * The pieces of the exponential, for the kernels that write it out inside their own loops (the
+ * softmax, the sigmoid and tanh ranges, the LSTM cell): they copy these into constants of their
+ * own module, so that V8 folds them into the loop. With `z = x * SCALE` clamped to
+ * `[MIN_Z, MAX_Z]`, `idx = (z - MIN_Z + 0.5) | 0` and `u = z - MIN_Z - idx` (in `[-0.5, 0.5)`),
  * `exp(x) = POW2[idx] * (1 + u * (C1 + u * (C2 + u * C3)))`. Working on `z` directly lets a
  * softmax keep its running maximum in the scaled domain and skip a multiplication per element.
  *
  * @example
  * ```ts
- * import { EXP16 } from "./fast_exp.ts";
+ * import assert from "node:assert/strict";
+ * import { EXP16 } from "@rnnlab/rnnlab";
  * const z = -1 * EXP16.SCALE;
  * const idx = (z - EXP16.MIN_Z + 0.5) | 0, u = z - EXP16.MIN_Z - idx;
  * const e = EXP16.POW2[idx] * (1 + u * (EXP16.C1 + u * (EXP16.C2 + u * EXP16.C3)));
- * console.assert(Math.abs(e - Math.exp(-1)) < 1e-9);
+ * assert.ok(Math.abs(e - Math.exp(-1)) < 1e-9);
  * ```
  */
 export const EXP16 = {
   SCALE,
   MIN_Z,
+  MAX_Z,
   C1,
   C2,
   C3,
@@ -66,10 +75,10 @@ export const EXP16 = {
  *
  * @example
  * ```ts
- * import { expNonPositive } from "./fast_exp.ts";
- * const e = expNonPositive(-1);
- * console.assert(Math.abs(e - Math.exp(-1)) < 1e-9);
- * console.assert(expNonPositive(-200) === 0);
+ * import assert from "node:assert/strict";
+ * import { expNonPositive } from "@rnnlab/rnnlab";
+ * assert.ok(Math.abs(expNonPositive(-1) - Math.exp(-1)) < 1e-9);
+ * assert.equal(expNonPositive(-200), 0);
  * ```
  */
 export function expNonPositive(x: number): number {

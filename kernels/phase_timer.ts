@@ -56,7 +56,7 @@ let flops = 0;
  *
  * @example
  * ```ts
- * import { enterPhase, exitPhase, Phase } from "./phase_timer.ts";
+ * import { enterPhase, exitPhase, Phase } from "@rnnlab/rnnlab";
  * const prev = enterPhase(Phase.embedding);
  * // ... gather rows ...
  * exitPhase(prev);
@@ -77,7 +77,7 @@ export function enterPhase(p: Phase): Phase {
  *
  * @example
  * ```ts
- * import { enterPhase, exitPhase, Phase } from "./phase_timer.ts";
+ * import { enterPhase, exitPhase, Phase } from "@rnnlab/rnnlab";
  * exitPhase(enterPhase(Phase.clipSgd));
  * ```
  */
@@ -104,10 +104,11 @@ export function addFlops(n: number): void {
  *
  * @example
  * ```ts
- * import { phaseTotals, startPhaseTimer, stopPhaseTimer } from "./phase_timer.ts";
+ * import assert from "node:assert/strict";
+ * import { phaseTotals, startPhaseTimer, stopPhaseTimer } from "@rnnlab/rnnlab";
  * startPhaseTimer();
  * stopPhaseTimer();
- * console.assert(phaseTotals().matmul === 0);
+ * assert.equal(phaseTotals().matmul, 0);
  * ```
  */
 export function startPhaseTimer(): void {
@@ -123,7 +124,7 @@ export function startPhaseTimer(): void {
  *
  * @example
  * ```ts
- * import { startPhaseTimer, stopPhaseTimer } from "./phase_timer.ts";
+ * import { startPhaseTimer, stopPhaseTimer } from "@rnnlab/rnnlab";
  * startPhaseTimer();
  * stopPhaseTimer();
  * ```
@@ -139,8 +140,9 @@ export function stopPhaseTimer(): void {
  *
  * @example
  * ```ts
- * import { phaseTotals } from "./phase_timer.ts";
- * console.assert(typeof phaseTotals().softmax_loss === "number");
+ * import assert from "node:assert/strict";
+ * import { phaseTotals } from "@rnnlab/rnnlab";
+ * assert.equal(typeof phaseTotals().softmax_loss, "number");
  * ```
  */
 export function phaseTotals(): Record<(typeof PHASE_NAMES)[number], number> {
@@ -154,8 +156,9 @@ export function phaseTotals(): Record<(typeof PHASE_NAMES)[number], number> {
  *
  * @example
  * ```ts
- * import { phaseFlops } from "./phase_timer.ts";
- * console.assert(phaseFlops() >= 0);
+ * import assert from "node:assert/strict";
+ * import { phaseFlops } from "@rnnlab/rnnlab";
+ * assert.ok(phaseFlops() >= 0);
  * ```
  */
 export function phaseFlops(): number {

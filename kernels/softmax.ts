@@ -1,6 +1,6 @@
 /**
  * Row-wise softmax cross-entropy over a `(rows, V)` score matrix: the fused, in-place fast path
- * the loss layer uses, and a plain reference implementation it is tested against.
+ * the loss layer uses (tested against a plain reference in `testing/`).
  *
  * For each row with a target other than `ignoreLabel`:
  * `loss_row = log(sum_j exp(x_j - max)) + max - x[target]`, and the gradient of the mean loss is
@@ -13,14 +13,23 @@
  * {@linkcode expNonPositive} written out in its loops (on scores pre-multiplied by
  * `16 log2(e)`, so the running maximum needs no extra multiplication) instead of `Math.exp`:
  * 7 million exponentials (700 rows of 10,000 scores) per training batch are the single largest
- * elementwise cost of the chapter 6 models. Large batches are shared with a helper worker
- * (`parallel.ts`), row chunk by row chunk.
+ * elementwise cost of the chapter 6 models. Large batches are shared with the helper worker
+ * (`pool.ts`), row chunk by row chunk: {@linkcode softmaxShare} is the worker's side.
  *
  * @module
  */
 
 import { EXP16, expNonPositive } from "./fast_exp.ts";
-import { parallelEnabled, softmaxLossShared } from "./parallel.ts";
+import {
+  newPlan,
+  parallelEnabled,
+  type Plan,
+  replacePayload,
+  runShared,
+  type SharedCall,
+  takeChunk,
+  type WorkerKernel,
+} from "./pool.ts";
 
 /**
  * Number of rows whose target is not `ignoreLabel`; throws a `RangeError` on a target outside
@@ -28,8 +37,9 @@ import { parallelEnabled, softmaxLossShared } from "./parallel.ts";
  *
  * @example
  * ```ts
- * import { countTargets } from "./softmax.ts";
- * console.assert(countTargets(new Int32Array([3, -1, 0]), 3, 5, -1) === 2);
+ * import assert from "node:assert/strict";
+ * import { countTargets } from "@rnnlab/rnnlab";
+ * assert.equal(countTargets(new Int32Array([3, -1, 0]), 3, 5, -1), 2);
  * ```
  */
 export function countTargets(
@@ -67,11 +77,13 @@ let segMax = new Float64Array(0); // the running (scaled) maximum the segment is
  *
  * @example
  * ```ts
- * import { softmaxCrossEntropy } from "./softmax.ts";
+ * import assert from "node:assert/strict";
+ * import { softmaxCrossEntropy } from "@rnnlab/rnnlab";
  * const scores = new Float32Array([0, 0, 0, 0]); // (2, 2)
  * const loss = softmaxCrossEntropy(scores, new Int32Array([1, -1]), 2, 2, -1, true);
- * console.assert(Math.abs(loss - Math.log(2)) < 1e-6);
- * console.assert(Math.abs(scores[1] + 0.5) < 1e-6 && scores[2] === 0); // gradient
+ * assert.ok(Math.abs(loss - Math.log(2)) < 1e-6);
+ * assert.ok(Math.abs(scores[1] + 0.5) < 1e-6);
+ * assert.equal(scores[2], 0); // gradient
  * ```
  */
 export function softmaxCrossEntropy(
@@ -90,22 +102,92 @@ export function softmaxCrossEntropy(
   ) {
     // Rows are shared out dynamically, but each row's loss lands in its own slot and the slots
     // are added in row order: the same bits as the single-threaded path, every run.
-    const sum = softmaxLossShared(
-      scores,
-      ts,
-      rows,
-      V,
-      ignoreLabel,
-      train,
-      invCount,
-      (r0, r1, rowLoss) => {
+    const rowLoss = sharedRows(scores, ts, rows);
+    const args = [scores.byteOffset >> 2, rows, V, ignoreLabel, train ? 1 : 0];
+    runShared(plan!, args, [invCount], () => {
+      for (let r0 = takeChunk(CHUNK_ROWS); r0 < rows; r0 = takeChunk(CHUNK_ROWS)) {
+        const r1 = Math.min(r0 + CHUNK_ROWS, rows);
         softmaxLossRange(scores, ts, r0, r1, V, ignoreLabel, train, invCount, rowLoss);
-      },
-    );
+      }
+    });
+    let sum = 0;
+    for (let r = 0; r < rows; r++) sum += rowLoss[r];
     return sum * invCount;
   }
   return softmaxLossRange(scores, ts, 0, rows, V, ignoreLabel, train, invCount) * invCount;
 }
+
+/** Rows per chunk taken from the shared counter. */
+const CHUNK_ROWS = 8;
+
+// The plan the helper worker shares: the scores (the output layer's buffer), a shared copy of the
+// targets and the per-row losses. A new scores buffer, or more rows, makes a new payload.
+let plan: Plan | null = null;
+let targetsShared: Int32Array<ArrayBufferLike> = new Int32Array(0);
+let rowLossShared: Float64Array<ArrayBufferLike> = new Float64Array(0);
+let planScores: ArrayBufferLike | null = null;
+
+/** Makes the shared plan cover `scores` and `rows` rows; returns the per-row loss array. */
+function sharedRows(
+  scores: Float32Array,
+  ts: Int32Array,
+  rows: number,
+): Float64Array<ArrayBufferLike> {
+  let changed = plan === null || planScores !== scores.buffer;
+  if (targetsShared.length < rows) {
+    const n = Math.max(rows, 1024);
+    targetsShared = new Int32Array(new SharedArrayBuffer(n * 4));
+    rowLossShared = new Float64Array(new SharedArrayBuffer(n * 8));
+    changed = true;
+  }
+  targetsShared.set(ts.subarray(0, rows));
+  if (changed) {
+    const payload = { scores: scores.buffer, targets: targetsShared, rowLoss: rowLossShared };
+    if (plan === null) plan = newPlan(softmaxShare.name, payload);
+    else replacePayload(plan, payload);
+    planScores = scores.buffer;
+  }
+  return rowLossShared;
+}
+
+/**
+ * The helper worker's side of {@linkcode softmaxCrossEntropy}: it takes row chunks from the same
+ * counter as the main thread and writes each row's loss into the shared per-row array.
+ */
+export const softmaxShare: WorkerKernel<{
+  scores: Float32Array<ArrayBufferLike>;
+  targets: Int32Array<ArrayBufferLike>;
+  rowLoss: Float64Array<ArrayBufferLike>;
+}> = {
+  name: "softmax.loss",
+  setup(payload) {
+    const p = payload as {
+      scores: SharedArrayBuffer;
+      targets: Int32Array<ArrayBufferLike>;
+      rowLoss: Float64Array<ArrayBufferLike>;
+    };
+    return { scores: new Float32Array(p.scores), targets: p.targets, rowLoss: p.rowLoss };
+  },
+  run(state, call: SharedCall) {
+    const [off, rows, V, ignore, train] = call.args;
+    const scores = off === 0 ? state.scores : state.scores.subarray(off);
+    const invCount = call.fargs[0];
+    for (let r0 = takeChunk(CHUNK_ROWS); r0 < rows; r0 = takeChunk(CHUNK_ROWS)) {
+      const r1 = Math.min(r0 + CHUNK_ROWS, rows);
+      softmaxLossRange(
+        scores,
+        state.targets,
+        r0,
+        r1,
+        V,
+        ignore,
+        train === 1,
+        invCount,
+        state.rowLoss,
+      );
+    }
+  },
+};
 
 /** Below this many scores a call stays on the main thread (the worker round trip dominates). */
 const PARALLEL_MIN = 1 << 18;
@@ -118,10 +200,11 @@ const PARALLEL_MIN = 1 << 18;
  *
  * @example
  * ```ts
- * import { softmaxLossRange } from "./softmax.ts";
+ * import assert from "node:assert/strict";
+ * import { softmaxLossRange } from "@rnnlab/rnnlab";
  * const scores = new Float32Array([0, 0, 0, 0]); // (2, 2)
  * const sum = softmaxLossRange(scores, new Int32Array([0, 1]), 1, 2, 2, -1, false, 0.5);
- * console.assert(Math.abs(sum - Math.log(2)) < 1e-6); // row 1 only
+ * assert.ok(Math.abs(sum - Math.log(2)) < 1e-6); // row 1 only
  * ```
  */
 export function softmaxLossRange(
@@ -162,13 +245,8 @@ export function softmaxLossRange(
 // The exponential of fast_exp.ts written out in the loops: everything below works on scaled
 // scores `z = x * SCALE` (exp(x - m) = 2^((z - mz) / 16)), so the running maximum `mz` is kept
 // in that domain and each element costs one multiplication less.
-const SCALE = EXP16.SCALE;
-const MIN_Z = EXP16.MIN_Z;
-const OFFSET = -EXP16.MIN_Z; // d + OFFSET >= 0 for d >= MIN_Z: `| 0` truncates towards the floor
-const C1 = EXP16.C1;
-const C2 = EXP16.C2;
-const C3 = EXP16.C3;
-const POW2 = EXP16.POW2;
+const { SCALE, MIN_Z, C1, C2, C3, POW2 } = EXP16;
+const OFFSET = -MIN_Z; // d + OFFSET >= 0 for d >= MIN_Z: `| 0` truncates towards the floor
 
 /** `-log softmax(scores[off..end))[target]`, one pass with a running maximum. */
 function rowLossOnly(scores: Float32Array, off: number, end: number, target: number): number {
@@ -253,56 +331,15 @@ function rowLossAndGradient(
 }
 
 /**
- * The plain reference: separate passes with `Math.exp`, nothing overwritten. Returns the mean loss
- * and a new `(rows, V)` gradient array of the mean loss.
- *
- * @example
- * ```ts
- * import { softmaxCrossEntropyReference } from "./softmax.ts";
- * const { loss, grad } = softmaxCrossEntropyReference(
- *   new Float32Array([0, 0]), new Int32Array([0]), 1, 2, -1,
- * );
- * console.assert(Math.abs(loss - Math.log(2)) < 1e-6 && Math.abs(grad[0] + 0.5) < 1e-6);
- * ```
- */
-export function softmaxCrossEntropyReference(
-  scores: Float32Array, // (rows, V)
-  ts: Int32Array, // (rows)
-  rows: number,
-  V: number,
-  ignoreLabel: number,
-): { loss: number; grad: Float32Array } {
-  const probs = new Float64Array(rows * V);
-  for (let r = 0; r < rows; r++) {
-    let max = -Infinity;
-    for (let j = 0; j < V; j++) max = Math.max(max, scores[r * V + j]);
-    let sum = 0;
-    for (let j = 0; j < V; j++) sum += Math.exp(scores[r * V + j] - max);
-    for (let j = 0; j < V; j++) probs[r * V + j] = Math.exp(scores[r * V + j] - max) / sum;
-  }
-  const count = countTargets(ts, rows, V, ignoreLabel);
-  let total = 0;
-  const grad = new Float32Array(rows * V);
-  for (let r = 0; r < rows; r++) {
-    const t = ts[r];
-    if (t === ignoreLabel) continue;
-    total -= Math.log(probs[r * V + t]);
-    for (let j = 0; j < V; j++) {
-      grad[r * V + j] = (probs[r * V + j] - (j === t ? 1 : 0)) / count;
-    }
-  }
-  return { loss: count > 0 ? total / count : 0, grad };
-}
-
-/**
  * Softmax of each row, in place: `x[r] = exp(x[r] - max) / sum` (for sampling words).
  *
  * @example
  * ```ts
- * import { softmaxRows } from "./softmax.ts";
+ * import assert from "node:assert/strict";
+ * import { softmaxRows } from "@rnnlab/rnnlab";
  * const x = new Float32Array([0, Math.log(3)]); // (1, 2)
  * softmaxRows(x, 1, 2);
- * console.assert(Math.abs(x[1] - 0.75) < 1e-6);
+ * assert.ok(Math.abs(x[1] - 0.75) < 1e-6);
  * ```
  */
 export function softmaxRows(x: Float32Array, rows: number, V: number): Float32Array {

@@ -12,7 +12,7 @@ import { f32, type Memory } from "../core/memory.ts";
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
 import { sgemm, sgemv, sger } from "../kernels/blas.ts";
-import { sharedFloat32 } from "../kernels/parallel.ts";
+import { sharedFloat32 } from "../kernels/pool.ts";
 
 /**
  * `out = x @ op(W) + b` where `op(W)` is `(H, V)`: `W` stored `(H, V)`, or `(V, H)` with
@@ -20,12 +20,14 @@ import { sharedFloat32 } from "../kernels/parallel.ts";
  *
  * @example
  * ```ts
- * import { affineForward } from "./affine.ts";
+ * import assert from "node:assert/strict";
+ * import { affineForward } from "@rnnlab/rnnlab";
  * const out = new Float32Array(2); // (1, 2)
  * const x = new Float32Array([1, 2]); // (1, 2)
  * const W = new Float32Array([1, 0, 0, 1]); // identity (2, 2)
  * affineForward(out, x, W, new Float32Array([10, 20]), 1, 2, 2, false, new Float32Array([1]));
- * console.assert(out[0] === 11 && out[1] === 22);
+ * assert.equal(out[0], 11);
+ * assert.equal(out[1], 22);
  * ```
  */
 export function affineForward(
@@ -49,12 +51,16 @@ export function affineForward(
  *
  * @example
  * ```ts
- * import { affineBackward } from "./affine.ts";
+ * import assert from "node:assert/strict";
+ * import { affineBackward } from "@rnnlab/rnnlab";
  * const dx = new Float32Array(2), dW = new Float32Array(4), db = new Float32Array(2);
  * const x = new Float32Array([1, 2]), W = new Float32Array([1, 0, 0, 1]);
  * const dout = new Float32Array([3, 4]);
  * affineBackward(dx, dW, db, dout, x, W, 1, 2, 2, false, new Float32Array([1]));
- * console.assert(dW[1] === 4 && dW[2] === 6 && db[1] === 4 && dx[0] === 3);
+ * assert.equal(dW[1], 4);
+ * assert.equal(dW[2], 6);
+ * assert.equal(db[1], 4);
+ * assert.equal(dx[0], 3);
  * ```
  */
 export function affineBackward(
@@ -85,10 +91,12 @@ export function affineBackward(
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { initAffine } from "./affine.ts";
+ * import assert from "node:assert/strict";
+ * import { Rng } from "@rnnlab/rnnlab";
+ * import { initAffine } from "@rnnlab/rnnlab";
  * const { W, b } = initAffine("affine", 8, 20, new Rng(0));
- * console.assert(W.name === "affine.W" && b.size === 20);
+ * assert.equal(W.name, "affine.W");
+ * assert.equal(b.size, 20);
  * ```
  */
 export function initAffine(name: string, H: number, V: number, rng: Rng): { W: Param; b: Param } {
@@ -101,12 +109,6 @@ export function initAffine(name: string, H: number, V: number, rng: Rng): { W: P
 export interface TimeAffineOptions {
   /** `W` is stored `(V, H)` and used transposed (weight tying with an embedding). */
   transposed?: boolean;
-  /**
-   * Where backward writes the weight gradient instead of `W.grad` (same size as `W`). A tied
-   * model passes its own buffer here and adds it into the shared `W.grad` after the embedding's
-   * backward has overwritten it.
-   */
-  gradW?: Float32Array;
 }
 
 /**
@@ -114,8 +116,8 @@ export interface TimeAffineOptions {
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { initAffine, TimeAffine } from "./affine.ts";
+ * import { Rng } from "@rnnlab/rnnlab";
+ * import { initAffine, TimeAffine } from "@rnnlab/rnnlab";
  * const { W, b } = initAffine("affine", 4, 10, new Rng(0));
  * const affine = new TimeAffine("affine", W, b);
  * const scores = affine.forward(new Float32Array(3 * 4).fill(1), 3); // (3, 10)
@@ -149,8 +151,6 @@ export class TimeAffine {
   readonly V: number;
   /** Whether `W` is stored `(V, H)`. */
   readonly transposed: boolean;
-  /** The buffer backward writes the weight gradient into (`W.grad` unless redirected). */
-  readonly gradW: Float32Array;
   #out: Float32Array = new Float32Array(0); // (rows, V), shared memory
   #dx = new Float32Array(0); // (rows, H)
   #ones = new Float32Array(0); // (rows)
@@ -168,12 +168,8 @@ export class TimeAffine {
     this.H = this.transposed ? W.shape[1] : W.shape[0];
     this.V = this.transposed ? W.shape[0] : W.shape[1];
     if (b.size !== this.V) throw new Error(`${name}: bias has ${b.size} elements, needs ${this.V}`);
-    if (options.gradW && options.gradW.length !== W.size) {
-      throw new Error(`${name}: gradW has ${options.gradW.length} elements, needs ${W.size}`);
-    }
     this.W = W;
     this.b = b;
-    this.gradW = options.gradW ?? W.grad;
     this.params = [W, b];
   }
 
@@ -206,11 +202,11 @@ export class TimeAffine {
     return this.#out;
   }
 
-  /** Overwrites the weight gradient (`gradW`) and `b.grad`; returns `dx` (rows, H), reused. */
+  /** Overwrites `W.grad` and `b.grad`; returns `dx` (rows, H), reused. */
   backward(dout: Float32Array): Float32Array {
     affineBackward(
       this.#dx,
-      this.gradW,
+      this.W.grad,
       this.b.grad,
       dout,
       this.#x,

@@ -22,10 +22,11 @@ import { enterPhase, exitPhase, Phase } from "../kernels/phase_timer.ts";
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { fillDropoutMask } from "./dropout.ts";
+ * import assert from "node:assert/strict";
+ * import { Rng } from "@rnnlab/rnnlab";
+ * import { fillDropoutMask } from "@rnnlab/rnnlab";
  * const mask = fillDropoutMask(new Float32Array(1000), 0.5, new Rng(3));
- * console.assert(mask.every((m) => m === 0 || m === 2));
+ * assert.ok(mask.every((m) => m === 0 || m === 2));
  * ```
  */
 export function fillDropoutMask(mask: Float32Array, ratio: number, rng: Rng): Float32Array {
@@ -70,14 +71,15 @@ function dropoutForward(
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { TimeDropout } from "./dropout.ts";
+ * import assert from "node:assert/strict";
+ * import { Rng } from "@rnnlab/rnnlab";
+ * import { TimeDropout } from "@rnnlab/rnnlab";
  * const drop = new TimeDropout(0.5, new Rng(7));
  * const x = new Float32Array(8).fill(1);
  * const y = drop.forward(x, true); // each value 0 or 2
  * const dx = drop.backward(new Float32Array(8).fill(1)); // the same mask
- * console.assert(y.every((v, k) => v === dx[k]));
- * console.assert(drop.forward(x, false) === x); // evaluation: passthrough
+ * assert.ok(y.every((v, k) => v === dx[k]));
+ * assert.equal(drop.forward(x, false), x); // evaluation: passthrough
  * ```
  */
 export class TimeDropout {

@@ -18,10 +18,12 @@ import { enterPhase, exitPhase, Phase } from "../kernels/phase_timer.ts";
  *
  * @example
  * ```ts
- * import { embeddingForward } from "./embedding.ts";
+ * import assert from "node:assert/strict";
+ * import { embeddingForward } from "@rnnlab/rnnlab";
  * const out = new Float32Array(4);
  * embeddingForward(out, new Int32Array([1, 0]), 2, new Float32Array([1, 2, 3, 4]), 2);
- * console.assert(out[0] === 3 && out[3] === 2);
+ * assert.equal(out[0], 3);
+ * assert.equal(out[3], 2);
  * ```
  */
 export function embeddingForward(
@@ -43,10 +45,12 @@ export function embeddingForward(
  *
  * @example
  * ```ts
- * import { embeddingBackward } from "./embedding.ts";
+ * import assert from "node:assert/strict";
+ * import { embeddingBackward } from "@rnnlab/rnnlab";
  * const dW = new Float32Array(4); // (V=2, D=2)
  * embeddingBackward(dW, new Float32Array([1, 1, 2, 2]), new Int32Array([1, 1]), 2, 2);
- * console.assert(dW[2] === 3 && dW[0] === 0);
+ * assert.equal(dW[2], 3);
+ * assert.equal(dW[0], 0);
  * ```
  */
 export function embeddingBackward(
@@ -70,10 +74,12 @@ export function embeddingBackward(
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { initEmbedding } from "./embedding.ts";
+ * import assert from "node:assert/strict";
+ * import { Rng } from "@rnnlab/rnnlab";
+ * import { initEmbedding } from "@rnnlab/rnnlab";
  * const W = initEmbedding("embed.W", 10, 4, new Rng(0));
- * console.assert(W.shape[0] === 10 && W.shape[1] === 4);
+ * assert.equal(W.shape[0], 10);
+ * assert.equal(W.shape[1], 4);
  * ```
  */
 export function initEmbedding(name: string, V: number, D: number, rng: Rng): Param {
@@ -97,8 +103,8 @@ export interface TimeEmbeddingOptions {
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { initEmbedding, TimeEmbedding } from "./embedding.ts";
+ * import { Rng } from "@rnnlab/rnnlab";
+ * import { initEmbedding, TimeEmbedding } from "@rnnlab/rnnlab";
  * const embed = new TimeEmbedding("embed", initEmbedding("embed.W", 10, 4, new Rng(0)));
  * const out = embed.forward(new Int32Array([3, 3]), 2); // (2, 4)
  * embed.backward(new Float32Array(8).fill(1)); // embed.W.grad row 3 is now all 2

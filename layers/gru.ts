@@ -34,10 +34,12 @@ import { sigmoidRange, tanhRange } from "../kernels/activations.ts";
  *
  * @example
  * ```ts
- * import { gruGatesForward } from "./gru.ts";
+ * import assert from "node:assert/strict";
+ * import { gruGatesForward } from "@rnnlab/rnnlab";
  * const a = new Float32Array(3), rh = new Float32Array(1);
  * gruGatesForward(a, new Float32Array([4]), rh, 1, 1);
- * console.assert(a[0] === 0.5 && rh[0] === 2);
+ * assert.equal(a[0], 0.5);
+ * assert.equal(rh[0], 2);
  * ```
  */
 export function gruGatesForward(
@@ -81,10 +83,11 @@ function mulRow(
  *
  * @example
  * ```ts
- * import { gruCandidateForward } from "./gru.ts";
+ * import assert from "node:assert/strict";
+ * import { gruCandidateForward } from "@rnnlab/rnnlab";
  * const a = new Float32Array([0.5, 0.5, 0]), h = new Float32Array(1);
  * gruCandidateForward(a, new Float32Array([4]), h, 1, 1);
- * console.assert(h[0] === 2); // h~ = tanh(0) = 0
+ * assert.equal(h[0], 2); // h~ = tanh(0) = 0
  * ```
  */
 export function gruCandidateForward(
@@ -130,10 +133,13 @@ function gruMixRow(
  *
  * @example
  * ```ts
- * import { gruUpdateBackward } from "./gru.ts";
+ * import assert from "node:assert/strict";
+ * import { gruUpdateBackward } from "@rnnlab/rnnlab";
  * const a = new Float32Array([0.5, 0.5, 0]), da = new Float32Array(3), dhp = new Float32Array(1);
  * gruUpdateBackward(a, new Float32Array([4]), new Float32Array([1]), da, dhp, 1, 1);
- * console.assert(dhp[0] === 0.5 && da[2] === 0.5 && da[0] === -1); // dz = (0 - 4) * 0.25
+ * assert.equal(dhp[0], 0.5);
+ * assert.equal(da[2], 0.5);
+ * assert.equal(da[0], -1); // dz = (0 - 4) * 0.25
  * ```
  */
 export function gruUpdateBackward(
@@ -176,10 +182,12 @@ function gruUpdateRow(
  *
  * @example
  * ```ts
- * import { gruResetBackward } from "./gru.ts";
+ * import assert from "node:assert/strict";
+ * import { gruResetBackward } from "@rnnlab/rnnlab";
  * const a = new Float32Array([0.5, 0.5, 0]), da = new Float32Array(3), dhp = new Float32Array(1);
  * gruResetBackward(a, new Float32Array([4]), new Float32Array([1]), da, dhp, 1, 1);
- * console.assert(da[1] === 1 && dhp[0] === 0.5); // dr = 1 * 4 * 0.25
+ * assert.equal(da[1], 1);
+ * assert.equal(dhp[0], 0.5); // dr = 1 * 4 * 0.25
  * ```
  */
 export function gruResetBackward(
@@ -230,12 +238,15 @@ export interface TimeGRUOptions {
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { TimeGRU } from "./gru.ts";
+ * import assert from "node:assert/strict";
+ * import { Rng } from "@rnnlab/rnnlab";
+ * import { TimeGRU } from "@rnnlab/rnnlab";
  * const gru = new TimeGRU("gru", 3, 4, new Rng(1), { stateful: true });
  * const hs = gru.forward(new Float32Array(5 * 2 * 3).fill(0.1), 2, 5); // (T*N, H)
  * const dxs = gru.backward(new Float32Array(5 * 2 * 4).fill(1)); // (T*N, D)
- * console.assert(hs.length === 40 && dxs.length === 30 && gru.getState().length === 1);
+ * assert.equal(hs.length, 40);
+ * assert.equal(dxs.length, 30);
+ * assert.equal(gru.getState().length, 1);
  * ```
  */
 export class TimeGRU {

@@ -1,19 +1,19 @@
 /**
  * TimeLSTM: an LSTM layer unrolled over `T` time steps, with truncated BPTT.
  *
- * Math (SPEC §3): `A = x @ Wx + h_prev @ Wh + b` of width `4H`, sliced in the order **f, g, i, o**;
- * `f, i, o = sigmoid(.)`, `g = tanh(.)`, `c = f * c_prev + g * i`, `h = o * tanh(c)`.
+ * Math (docs/model.md#lstm-cell): `A = x @ Wx + h_prev @ Wh + b` of width `4H`, sliced in the order
+ * **f, g, i, o**; `f, i, o = sigmoid(.)`, `g = tanh(.)`, `c = f * c_prev + g * i`,
+ * `h = o * tanh(c)`. The cell math is `kernels/lstm_cell.ts`.
  *
  * Layout: time-major rows (`r = t * N + n`), so step `t` is the contiguous block of rows
  * `[t*N, (t+1)*N)`. The input projection of the whole sequence is one `sgemm` before the time loop;
- * each step then adds `h_prev @ Wh` to its block. Hidden and cell states are stored with the
- * initial state as block 0, so `hs[0 .. T*N)` are exactly the `h_prev` rows and the backward pass
- * gets `dWh` from one `sgemm` as well. The gate nonlinearities use a table-based exponential
- * (`sigmoidRange`, `tanhRange` from `kernels/activations.ts`), accurate to 1e-9.
+ * each step then adds `h_{t-1} @ Wh` to its block and runs the cell. Hidden and cell states are
+ * stored with the initial state as block 0, so `hs[0 .. T*N)` are exactly the `h_prev` rows and
+ * the backward pass gets `dWh` from one `sgemm` as well.
  *
- * The time loops themselves live in `kernels/lstm_steps.ts`. A layer large enough
- * ({@linkcode SPLIT_STEP_MIN_FLOP}) cuts each step into chunks that the main thread and the helper
- * worker share. A smaller one runs each step as one product and one pass of the gate math.
+ * A layer large enough ({@linkcode SPLIT_STEP_MIN_FLOP}) runs the same loops split between the
+ * main thread and the helper worker (`kernels/lstm_split.ts`): one branch in `forward` and in
+ * `backward`.
  *
  * @module
  */
@@ -22,52 +22,15 @@ import { f32, type Memory } from "../core/memory.ts";
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
 import { blasThreads, setBlasThreads, sgemm, sgemv, somatcopy } from "../kernels/blas.ts";
-import { sigmoid, tanh } from "../kernels/activations.ts";
-import { lstmGatesBackward, lstmGatesForward } from "../kernels/lstm_gates.ts";
-import { LstmTimeLoop } from "../kernels/lstm_steps.ts";
-import {
-  newPlanId,
-  parallelEnabled,
-  runShared,
-  sharedFloat32,
-  type SharedPlan,
-  TASK,
-} from "../kernels/parallel.ts";
+import { lstmCellBackward, lstmCellForward } from "../kernels/lstm_cell.ts";
+import { LstmSplitLoop, lstmSplitShare } from "../kernels/lstm_split.ts";
+import { newPlan, parallelEnabled, type Plan, runShared, sharedFloat32 } from "../kernels/pool.ts";
 import { enterPhase, exitPhase, Phase } from "../kernels/phase_timer.ts";
-
-// Re-exported for `layers/mod.ts` users; they live in `kernels/`.
-export { lstmGatesBackward, lstmGatesForward, sigmoid, tanh };
-
-/**
- * `out = a^T` for `a` stored `(rows, cols)` row-major (`out` is `(cols, rows)`), in 32 x 32
- * tiles so that both sides stay in cache.
- *
- * @example
- * ```ts
- * import { transpose } from "./lstm.ts";
- * const out = new Float32Array(6);
- * transpose(new Float32Array([1, 2, 3, 4, 5, 6]), 2, 3, out); // (2, 3) -> (3, 2)
- * console.assert(out[1] === 4 && out[2] === 2);
- * ```
- */
-export function transpose(a: Float32Array, rows: number, cols: number, out: Float32Array): void {
-  const B = 32;
-  for (let i0 = 0; i0 < rows; i0 += B) {
-    const i1 = Math.min(i0 + B, rows);
-    for (let j0 = 0; j0 < cols; j0 += B) {
-      const j1 = Math.min(j0 + B, cols);
-      for (let i = i0; i < i1; i++) {
-        const row = i * cols;
-        for (let j = j0; j < j1; j++) out[j * rows + i] = a[row + j];
-      }
-    }
-  }
-}
 
 /**
  * Per-step recurrent products of at least this many floating-point operations (`2 * N * 4H * H`)
  * are split into column chunks that the main thread and the helper worker share (see
- * `kernels/lstm_steps.ts`); chapter 6's large model (`N = 20`, `H = 650`: 68 MFLOP) is, its
+ * `kernels/lstm_split.ts`); chapter 6's large model (`N = 20`, `H = 650`: 68 MFLOP) is, its
  * medium model (`H = 100`: 1.6 MFLOP) is not.
  */
 export const SPLIT_STEP_MIN_FLOP = 16e6;
@@ -95,15 +58,17 @@ export interface TimeLSTMOptions {
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { TimeLSTM } from "./lstm.ts";
+ * import assert from "node:assert/strict";
+ * import { Rng, TimeLSTM } from "@rnnlab/rnnlab";
  * const lstm = new TimeLSTM("lstm", 3, 4, new Rng(1), { stateful: true });
  * const N = 2, T = 5;
  * const hs = lstm.forward(new Float32Array(T * N * 3).fill(0.1), N, T); // (T*N, H)
  * const dxs = lstm.backward(new Float32Array(T * N * 4).fill(1)); // (T*N, D)
- * console.assert(hs.length === 40 && dxs.length === 30);
+ * assert.equal(hs.length, 40);
+ * assert.equal(dxs.length, 30);
  * const [h, c] = lstm.getState(); // copies of the carried (N, H) state
- * console.assert(h.length === 8 && c.length === 8);
+ * assert.deepEqual(Array.from(h), Array.from(hs.subarray(32))); // h of the last step
+ * assert.equal(c.length, 8);
  * ```
  */
 export class TimeLSTM {
@@ -143,18 +108,24 @@ export class TimeLSTM {
   #N = 0;
   #T = 0;
   #x: Float32Array = new Float32Array(0); // (T*N, D) reference to the last input
-  // The time loop's buffers live on SharedArrayBuffers so that the helper worker can share a split
-  // loop; see kernels/lstm_steps.ts for their shapes.
+  // On SharedArrayBuffers, so that the helper worker can share a split loop.
   #hs: Float32Array = new Float32Array(0); // ((T+1)*N, H), block 0 = initial h
   #cs: Float32Array = new Float32Array(0); // ((T+1)*N, H), block 0 = initial c
-  #a: Float32Array = new Float32Array(0); // (T*N, 4H) activated gates
+  #a: Float32Array = new Float32Array(0); // (T*N, 4H) pre-activations in, gates out
+  #tc: Float32Array = new Float32Array(0); // (T*N, H) tanh(c)
   #da: Float32Array = new Float32Array(0); // (T*N, 4H)
   #dhs: Float32Array = new Float32Array(0); // (T*N, H) copy of the gradient from above
   #dh: Float32Array = new Float32Array(0); // (N, H) carried dh; after backward: d(initial h)
   #dc: Float32Array = new Float32Array(0); // (N, H) carried dc; after backward: d(initial c)
   #WhT: Float32Array; // (4H, H) transpose of Wh for the backward time loop
-  #loop: LstmTimeLoop | null = null;
-  #plan: SharedPlan | null = null; // set when the loop is split
+  // Views of one step each, built once per shape: steps[t] is step t's block.
+  #hSteps: Float32Array[] = []; // T+1 of (N, H)
+  #cSteps: Float32Array[] = []; // T+1 of (N, H)
+  #aSteps: Float32Array[] = []; // T of (N, 4H)
+  #tcSteps: Float32Array[] = []; // T of (N, H)
+  #daSteps: Float32Array[] = []; // T of (N, 4H)
+  #dhsSteps: Float32Array[] = []; // T of (N, H)
+  #split: { loop: LstmSplitLoop; plan: Plan } | null = null; // a large layer's split loop
   #dxs = new Float32Array(0); // (T*N, D)
   #ones = new Float32Array(0); // (T*N)
   #gradW: Float32Array; // ((D + H), 4H): Wx.grad then Wh.grad
@@ -163,8 +134,6 @@ export class TimeLSTM {
   #out: Float32Array = new Float32Array(0); // view hs[N .. (T+1)*N)
   #h: Float32Array | null = null; // (N, H) carried state
   #c: Float32Array | null = null;
-  #planId = newPlanId();
-  #planVersion = 0;
 
   /**
    * Creates `<name>.Wx (D, 4H)` and `<name>.Wh (H, 4H)`, drawn from `rng` as `randn / sqrt(fan_in)`,
@@ -193,10 +162,10 @@ export class TimeLSTM {
    *
    * @example
    * ```ts
-   * import { Rng } from "../core/random.ts";
-   * import { TimeLSTM } from "./lstm.ts";
+   * import assert from "node:assert/strict";
+   * import { Rng, TimeLSTM } from "@rnnlab/rnnlab";
    * const big = new TimeLSTM("lstm", 650, 650, new Rng(1));
-   * console.assert(big.splitsSteps(20) && !big.splitsSteps(1));
+   * assert.ok(big.splitsSteps(20) && !big.splitsSteps(1));
    * ```
    */
   splitsSteps(N: number): boolean {
@@ -204,67 +173,55 @@ export class TimeLSTM {
     return this.splitSteps ?? 2 * N * 4 * H * H >= SPLIT_STEP_MIN_FLOP;
   }
 
-  #ensure(N: number, T: number): LstmTimeLoop {
-    if (N === this.#N && T === this.#T && this.#loop !== null) return this.#loop;
-    const D = this.inputSize, H = this.hiddenSize, G = 4 * H, TN = T * N;
+  /** Allocates the buffers (and step views) for batches of `N` streams by `T` steps. */
+  #ensure(N: number, T: number): void {
+    if (N === this.#N && T === this.#T) return;
+    const D = this.inputSize, H = this.hiddenSize, G = 4 * H, TN = T * N, NH = N * H;
     this.#N = N;
     this.#T = T;
-    this.#hs = sharedFloat32((T + 1) * N * H);
-    this.#cs = sharedFloat32((T + 1) * N * H);
+    this.#hs = sharedFloat32((T + 1) * NH);
+    this.#cs = sharedFloat32((T + 1) * NH);
     this.#a = sharedFloat32(TN * G);
+    this.#tc = sharedFloat32(TN * H);
     this.#da = sharedFloat32(TN * G);
     this.#dhs = sharedFloat32(TN * H);
-    this.#dh = sharedFloat32(N * H);
-    this.#dc = sharedFloat32(N * H);
+    this.#dh = sharedFloat32(NH);
+    this.#dc = sharedFloat32(NH);
     this.#dxs = new Float32Array(TN * D);
     this.#ones = new Float32Array(TN).fill(1);
     this.#xh = new Float32Array(TN * (D + H));
     this.#xhRight = this.#xh.subarray(D);
-    this.#out = this.#hs.subarray(N * H);
-    const split = this.splitsSteps(N);
-    const buffers = {
-      a: this.#a,
-      hs: this.#hs,
-      cs: this.#cs,
-      tc: sharedFloat32(TN * H),
-      da: this.#da,
-      dh: this.#dh,
-      dc: this.#dc,
-      dhs: this.#dhs,
-      Wh: this.Wh.value,
-      WhT: this.#WhT,
-      sync: new Int32Array(
-        typeof SharedArrayBuffer === "function"
-          ? new SharedArrayBuffer(LstmTimeLoop.syncLength(T) * 4)
-          : new ArrayBuffer(LstmTimeLoop.syncLength(T) * 4),
-      ),
-    };
-    // Split: 4 column chunks of the forward product (4H wide), 2 of the backward one (H wide),
-    // gate rows in pairs. Unsplit: one chunk per phase, the same calls as a plain time loop.
-    const shape = split
-      ? { N, H, T, forwardChunks: 4, backwardChunks: 2, rowsPerChunk: 2 }
-      : { N, H, T, forwardChunks: 1, backwardChunks: 1, rowsPerChunk: N };
-    this.#loop = new LstmTimeLoop(buffers, shape);
-    this.#plan = split
-      ? { id: this.#planId, version: ++this.#planVersion, payload: { buffers, shape } }
-      : null;
-    return this.#loop;
-  }
-
-  /** Runs the forward or backward time loop, split between two threads when it is split. */
-  #runLoop(loop: LstmTimeLoop, backward: boolean): void {
-    loop.buffers.sync.fill(0);
-    const run = backward ? () => loop.backward() : () => loop.forward();
-    const plan = this.#plan;
-    if (plan === null) return void run();
-    // Chunks run single-threaded in OpenBLAS, whichever thread takes them.
-    const threads = blasThreads();
-    if (threads !== 1) setBlasThreads(1);
-    try {
-      if (parallelEnabled()) runShared(backward ? TASK.lstmBackward : TASK.lstmForward, plan, run);
-      else run();
-    } finally {
-      if (threads !== 1) setBlasThreads(threads);
+    this.#out = this.#hs.subarray(NH);
+    const block = (buf: Float32Array, width: number, t: number) =>
+      buf.subarray(t * N * width, (t + 1) * N * width);
+    this.#hSteps = Array.from({ length: T + 1 }, (_, t) => block(this.#hs, H, t));
+    this.#cSteps = Array.from({ length: T + 1 }, (_, t) => block(this.#cs, H, t));
+    this.#aSteps = Array.from({ length: T }, (_, t) => block(this.#a, G, t));
+    this.#tcSteps = Array.from({ length: T }, (_, t) => block(this.#tc, H, t));
+    this.#daSteps = Array.from({ length: T }, (_, t) => block(this.#da, G, t));
+    this.#dhsSteps = Array.from({ length: T }, (_, t) => block(this.#dhs, H, t));
+    this.#split = null;
+    if (this.splitsSteps(N)) {
+      // 4 column chunks of the forward product (4H wide), 2 of the backward one (H wide), gate
+      // rows in pairs.
+      const buffers = {
+        a: this.#a,
+        hs: this.#hs,
+        cs: this.#cs,
+        tc: this.#tc,
+        da: this.#da,
+        dh: this.#dh,
+        dc: this.#dc,
+        dhs: this.#dhs,
+        Wh: this.Wh.value,
+        WhT: this.#WhT,
+        sync: new Int32Array(new SharedArrayBuffer(LstmSplitLoop.syncLength(T) * 4)),
+      };
+      const shape = { N, H, T, forwardChunks: 4, backwardChunks: 2, rowsPerChunk: 2 };
+      this.#split = {
+        loop: new LstmSplitLoop(buffers, shape),
+        plan: newPlan(lstmSplitShare.name, { buffers, shape }),
+      };
     }
   }
 
@@ -276,7 +233,7 @@ export class TimeLSTM {
     if (x.length !== TN * D) {
       throw new Error(`TimeLSTM: input has ${x.length} values, expected T*N*D = ${TN * D}`);
     }
-    const loop = this.#ensure(N, T);
+    this.#ensure(N, T);
     const phase = enterPhase(Phase.recurrent);
     this.#x = x;
     const hs = this.#hs, cs = this.#cs, a = this.#a;
@@ -291,7 +248,23 @@ export class TimeLSTM {
     const bias = this.b.value;
     for (let r = 0; r < TN; r++) a.set(bias, r * G);
     sgemm(false, false, TN, G, D, 1, x, D, this.Wx.value, G, 1, a, G); // (T*N, 4H)
-    this.#runLoop(loop, false); // A_t += h_{t-1} @ Wh, gates, for t = 0 .. T-1
+    if (this.#split) this.#runSplit(false);
+    else {
+      const Wh = this.Wh.value;
+      for (let t = 0; t < T; t++) {
+        const aT = this.#aSteps[t];
+        sgemm(false, false, N, G, H, 1, this.#hSteps[t], H, Wh, G, 1, aT, G); // A_t += h_{t-1} @ Wh
+        lstmCellForward(
+          aT,
+          this.#cSteps[t],
+          this.#cSteps[t + 1],
+          this.#tcSteps[t],
+          this.#hSteps[t + 1],
+          N,
+          H,
+        );
+      }
+    }
     if (this.stateful) {
       if (this.#h === null || this.#h.length !== NH) {
         this.#h = new Float32Array(NH);
@@ -311,8 +284,7 @@ export class TimeLSTM {
   backward(dhs: Float32Array): Float32Array {
     const N = this.#N, T = this.#T, D = this.inputSize, H = this.hiddenSize;
     const G = 4 * H, TN = T * N;
-    const loop = this.#loop;
-    if (loop === null) throw new Error("TimeLSTM: backward before forward");
+    if (N === 0) throw new Error("TimeLSTM: backward before forward");
     if (dhs.length !== TN * H) {
       throw new Error(`TimeLSTM: dhs has ${dhs.length} values, expected T*N*H = ${TN * H}`);
     }
@@ -320,10 +292,19 @@ export class TimeLSTM {
     this.#dhs.set(dhs);
     // dh_prev = dA @ Wh^T per step: a non-transposed product with an explicit transpose of Wh is
     // up to twice as fast for these short (N-row) products as OpenBLAS's transposed path.
-    somatcopy(true, H, G, 1, this.Wh.value, G, this.#WhT, H); // OpenBLAS's transpose: 2x the JS one
-    this.#dh.fill(0);
-    this.#dc.fill(0);
-    this.#runLoop(loop, true); // dA_t and the carried dh, dc, for t = T-1 .. 0
+    somatcopy(true, H, G, 1, this.Wh.value, G, this.#WhT, H); // (4H, H)
+    const dh = this.#dh, dc = this.#dc;
+    dh.fill(0);
+    dc.fill(0);
+    if (this.#split) this.#runSplit(true);
+    else {
+      for (let t = T - 1; t >= 0; t--) {
+        const dhsT = this.#dhsSteps[t], daT = this.#daSteps[t];
+        for (let k = 0; k < N * H; k++) dh[k] += dhsT[k]; // dh += dhs_t
+        lstmCellBackward(this.#aSteps[t], this.#cSteps[t], this.#tcSteps[t], dh, dc, daT, N, H);
+        sgemm(false, false, N, H, G, 1, daT, G, this.#WhT, H, 0, dh, H); // dh = dA_t @ Wh^T
+      }
+    }
     const da = this.#da;
     // [dWx; dWh] = [x | h_prev]^T @ dA as ONE product ((D + H), 4H): a taller product runs at a
     // higher fraction of the sgemm peak than two half-height ones, and the copy into [x | h_prev]
@@ -336,6 +317,22 @@ export class TimeLSTM {
     sgemm(false, true, TN, D, G, 1, da, G, this.Wx.value, G, 0, this.#dxs, D); // (T*N, D)
     exitPhase(phase);
     return this.#dxs;
+  }
+
+  /** Runs the split forward or backward loop, shared with the helper worker when it is on. */
+  #runSplit(backward: boolean): void {
+    const { loop, plan } = this.#split!;
+    loop.buffers.sync.fill(0);
+    const run = backward ? () => loop.backward() : () => loop.forward();
+    // Chunks run single-threaded in OpenBLAS, whichever thread takes them.
+    const threads = blasThreads();
+    if (threads !== 1) setBlasThreads(1);
+    try {
+      if (parallelEnabled()) runShared(plan, [backward ? 1 : 0], [], run);
+      else run();
+    } finally {
+      if (threads !== 1) setBlasThreads(threads);
+    }
   }
 
   /** Gradient with respect to the initial `h` after the last backward, `(N, H)` (a view). */

@@ -3,8 +3,10 @@
  *
  * @example
  * ```ts
- * import { TimeEmbedding, TimeRNN } from "./mod.ts";
- * console.assert(typeof TimeEmbedding === "function" && typeof TimeRNN === "function");
+ * import assert from "node:assert/strict";
+ * import { TimeEmbedding, TimeRNN } from "@rnnlab/rnnlab";
+ * assert.equal(typeof TimeEmbedding, "function");
+ * assert.equal(typeof TimeRNN, "function");
  * ```
  *
  * @module

@@ -25,10 +25,12 @@ import { enterPhase, exitPhase, Phase } from "../kernels/phase_timer.ts";
  *
  * @example
  * ```ts
- * import { biasTanhForward } from "./rnn.ts";
+ * import assert from "node:assert/strict";
+ * import { biasTanhForward } from "@rnnlab/rnnlab";
  * const a = new Float32Array([0, 1]);
  * biasTanhForward(a, 0, 1, 2, new Float32Array([0, -1]));
- * console.assert(a[0] === 0 && a[1] === 0);
+ * assert.equal(a[0], 0);
+ * assert.equal(a[1], 0);
  * ```
  */
 export function biasTanhForward(
@@ -50,10 +52,11 @@ export function biasTanhForward(
  *
  * @example
  * ```ts
- * import { tanhBackward } from "./rnn.ts";
+ * import assert from "node:assert/strict";
+ * import { tanhBackward } from "@rnnlab/rnnlab";
  * const dt = new Float32Array(1);
  * tanhBackward(dt, new Float32Array([1]), new Float32Array([1]), new Float32Array([0.5]), 1);
- * console.assert(dt[0] === 1.5);
+ * assert.equal(dt[0], 1.5);
  * ```
  */
 export function tanhBackward(
@@ -71,7 +74,7 @@ export function tanhBackward(
 
 /** Options of {@linkcode TimeRNN}. */
 export interface TimeRNNOptions {
-  /** Carry the last hidden state into the next forward call; default true. */
+  /** Carry the last hidden state into the next forward call (truncated BPTT). Default false, as for every Time layer. */
   stateful?: boolean;
 }
 
@@ -80,8 +83,8 @@ export interface TimeRNNOptions {
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { TimeRNN } from "./rnn.ts";
+ * import { Rng } from "@rnnlab/rnnlab";
+ * import { TimeRNN } from "@rnnlab/rnnlab";
  * const rnn = new TimeRNN("rnn", 3, 4, new Rng(0));
  * const hs = rnn.forward(new Float32Array(2 * 5 * 3).fill(0.1), 2, 5); // N=2, T=5: (10, 4)
  * const dxs = rnn.backward(new Float32Array(10 * 4).fill(1)); // (10, 3)
@@ -137,13 +140,13 @@ export class TimeRNN {
 
   /**
    * Creates `<name>.Wx (D, H)` and `<name>.Wh (H, H)`, drawn from `rng` as `randn / sqrt(fan_in)`,
-   * and a zero bias `<name>.b (H)`. Stateful unless `options.stateful` is false.
+   * and a zero bias `<name>.b (H)`. Not stateful unless `options.stateful` is true.
    */
   constructor(name: string, D: number, H: number, rng: Rng, options: TimeRNNOptions = {}) {
     this.name = name;
     this.inputSize = D;
     this.hiddenSize = H;
-    this.stateful = options.stateful ?? true;
+    this.stateful = options.stateful ?? false;
     this.Wx = new Param(`${name}.Wx`, [D, H]);
     this.Wh = new Param(`${name}.Wh`, [H, H]);
     this.b = new Param(`${name}.b`, [H]);

@@ -24,13 +24,15 @@ export interface TimeSoftmaxWithLossOptions {
  *
  * @example
  * ```ts
- * import { TimeSoftmaxWithLoss } from "./softmax_loss.ts";
+ * import assert from "node:assert/strict";
+ * import { TimeSoftmaxWithLoss } from "@rnnlab/rnnlab";
  * const layer = new TimeSoftmaxWithLoss();
  * const scores = new Float32Array([0, 0, 5, 5]); // (2, 2)
  * const loss = layer.forward(scores, new Int32Array([0, -1]), 2, 2, true);
- * console.assert(Math.abs(loss - Math.log(2)) < 1e-6); // the second row is ignored
+ * assert.ok(Math.abs(loss - Math.log(2)) < 1e-6); // the second row is ignored
  * const dscores = layer.backward(); // the same buffer: [-0.5, 0.5, 0, 0]
- * console.assert(dscores === scores && dscores[3] === 0);
+ * assert.equal(dscores, scores);
+ * assert.equal(dscores[3], 0);
  * ```
  */
 export class TimeSoftmaxWithLoss {

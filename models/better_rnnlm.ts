@@ -46,14 +46,16 @@ export interface BetterRnnlmConfig {
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { BetterRnnlm } from "./better_rnnlm.ts";
+ * import assert from "node:assert/strict";
+ * import { Rng } from "@rnnlab/rnnlab";
+ * import { BetterRnnlm } from "@rnnlab/rnnlab";
  * const config = { vocabSize: 20, wordvecSize: 8, hiddenSize: 8, dropout: 0.5 };
  * const model = new BetterRnnlm(config, new Rng(0));
  * const xs = new Int32Array(3 * 2).fill(1), ts = new Int32Array(3 * 2).fill(2); // T=3, N=2
  * const loss = model.forward(xs, ts, 2, 3, true); // dropout on
  * model.backward(); // embed.W.grad = output layer's part + embedding's part
- * console.assert(model.params.length === 8 && model.getState().length === 4);
+ * assert.equal(model.params.length, 8);
+ * assert.equal(model.getState().length, 4);
  * ```
  */
 export class BetterRnnlm implements LanguageModel {

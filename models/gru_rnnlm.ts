@@ -19,8 +19,8 @@ import { type RnnlmConfig, SingleLayerLm } from "./single_layer_lm.ts";
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { GruRnnlm } from "./gru_rnnlm.ts";
+ * import { Rng } from "@rnnlab/rnnlab";
+ * import { GruRnnlm } from "@rnnlab/rnnlab";
  * const model = new GruRnnlm({ vocabSize: 20, wordvecSize: 8, hiddenSize: 8 }, new Rng(0));
  * const xs = new Int32Array(3 * 2).fill(1), ts = new Int32Array(3 * 2).fill(2); // T=3, N=2
  * const loss = model.forward(xs, ts, 2, 3, true); // about log(20) at initialisation

@@ -4,11 +4,12 @@
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { type LanguageModel, Rnnlm } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { Rng } from "@rnnlab/rnnlab";
+ * import { type LanguageModel, Rnnlm } from "@rnnlab/rnnlab";
  * const config = { vocabSize: 10, wordvecSize: 4, hiddenSize: 4 };
  * const model: LanguageModel = new Rnnlm(config, new Rng(0));
- * console.assert(model.params.length === 6);
+ * assert.equal(model.params.length, 6);
  * ```
  *
  * @module

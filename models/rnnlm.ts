@@ -20,8 +20,8 @@ export type { RnnlmConfig } from "./single_layer_lm.ts";
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { Rnnlm } from "./rnnlm.ts";
+ * import { Rng } from "@rnnlab/rnnlab";
+ * import { Rnnlm } from "@rnnlab/rnnlab";
  * const model = new Rnnlm({ vocabSize: 20, wordvecSize: 8, hiddenSize: 8 }, new Rng(0));
  * const xs = new Int32Array(3 * 2).fill(1), ts = new Int32Array(3 * 2).fill(2); // T=3, N=2
  * const loss = model.forward(xs, ts, 2, 3, true); // about log(20) at initialisation

@@ -19,8 +19,8 @@ import { type RnnlmConfig, SingleLayerLm } from "./single_layer_lm.ts";
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { SimpleRnnlm } from "./simple_rnnlm.ts";
+ * import { Rng } from "@rnnlab/rnnlab";
+ * import { SimpleRnnlm } from "@rnnlab/rnnlab";
  * const model = new SimpleRnnlm(20, 8, 8, new Rng(0));
  * const xs = new Int32Array(2 * 3).fill(1), ts = new Int32Array(2 * 3).fill(2); // T=3, N=2
  * const loss = model.forward(xs, ts, 2, 3, true); // about log(20) at initialisation

@@ -47,9 +47,9 @@ export interface RnnlmConfig {
  *
  * @example
  * ```ts
- * import { Rng } from "../core/random.ts";
- * import { TimeRNN } from "../layers/rnn.ts";
- * import { SingleLayerLm } from "./single_layer_lm.ts";
+ * import { Rng } from "@rnnlab/rnnlab";
+ * import { TimeRNN } from "@rnnlab/rnnlab";
+ * import { SingleLayerLm } from "@rnnlab/rnnlab";
  * const model = new SingleLayerLm(
  *   { vocabSize: 20, wordvecSize: 8, hiddenSize: 8 },
  *   new Rng(0),

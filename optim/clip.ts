@@ -16,11 +16,12 @@ import { snrm2, sscal } from "../kernels/blas.ts";
  *
  * @example
  * ```ts
- * import { Param } from "../core/param.ts";
- * import { gradNorm } from "./clip.ts";
+ * import assert from "node:assert/strict";
+ * import { Param } from "@rnnlab/rnnlab";
+ * import { gradNorm } from "@rnnlab/rnnlab";
  * const p = new Param("w", [2]);
  * p.grad.set([3, 4]);
- * console.assert(gradNorm([p, p]) === 5); // a tied parameter counts once
+ * assert.equal(gradNorm([p, p]), 5); // a tied parameter counts once
  * ```
  */
 export function gradNorm(params: Iterable<Param>): number {
@@ -38,12 +39,14 @@ export function gradNorm(params: Iterable<Param>): number {
  *
  * @example
  * ```ts
- * import { Param } from "../core/param.ts";
- * import { clipGrads } from "./clip.ts";
+ * import assert from "node:assert/strict";
+ * import { Param } from "@rnnlab/rnnlab";
+ * import { clipGrads } from "@rnnlab/rnnlab";
  * const p = new Param("w", [2]);
  * p.grad.set([3, 4]);
  * const before = clipGrads([p], 1); // 5
- * console.assert(before === 5 && Math.abs(p.grad[1] - 0.8) < 1e-6);
+ * assert.equal(before, 5);
+ * assert.ok(Math.abs(p.grad[1] - 0.8) < 1e-6);
  * ```
  */
 export function clipGrads(params: Iterable<Param>, maxNorm: number): number {

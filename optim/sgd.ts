@@ -12,13 +12,15 @@ import { saxpy } from "../kernels/blas.ts";
  *
  * @example
  * ```ts
- * import { Param } from "../core/param.ts";
- * import { SGD } from "./sgd.ts";
+ * import assert from "node:assert/strict";
+ * import { Param } from "@rnnlab/rnnlab";
+ * import { SGD } from "@rnnlab/rnnlab";
  * const p = new Param("w", [2], new Float32Array([1, 1]));
  * p.grad.set([1, -2]);
  * const opt = new SGD(0.5);
  * opt.update([p]);
- * console.assert(p.value[0] === 0.5 && p.value[1] === 2);
+ * assert.equal(p.value[0], 0.5);
+ * assert.equal(p.value[1], 2);
  * opt.lr /= 4; // chapter 6's schedule
  * ```
  */

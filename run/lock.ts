@@ -64,7 +64,12 @@ export class RunLock implements Disposable {
         throw new UserError(`cannot lock ${dir}: ${(e as Error).message}`);
       }
       if (!file.tryLockSync(true)) {
-        const holder = readHolder(path);
+        // The holder writes its name right after it takes the lock: give it a moment.
+        let holder = readHolder(path);
+        for (let i = 0; holder === null && i < 50; i++) {
+          Atomics.wait(PAUSE, 0, 0, 10);
+          holder = readHolder(path);
+        }
         file.close();
         throw new UserError(refusal(dir, holder));
       }
@@ -109,6 +114,8 @@ export class RunLock implements Disposable {
     this.release();
   }
 }
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 function readHolder(path: string): LockHolder | null {
   try {

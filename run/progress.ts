@@ -14,11 +14,12 @@ import type { TrainReport } from "../training/trainer.ts";
  *
  * @example
  * ```ts
- * import { Progress } from "./progress.ts";
+ * import assert from "node:assert/strict";
+ * import { Progress } from "@rnnlab/rnnlab";
  * const out: string[] = [];
  * const p = new Progress({ print: (l) => out.push(l), live: false, itersPerEpoch: 19, maxEpoch: 2, tokensPerIter: 50 });
  * p.epoch({ kind: "epoch", epoch: 1, iter: 19, total_iters: 19, ppl: 400.5, lr: 0.1, elapsed_s: 0.01 });
- * console.assert(out[0].startsWith("epoch 1/2"));
+ * assert.ok(out[0].startsWith("epoch 1/2"));
  * ```
  */
 export class Progress {
@@ -32,6 +33,7 @@ export class Progress {
   #drawn = false;
   #write: (text: string) => void;
 
+  /** Prints through `o.print` (and `o.write` for the live line) for a run of `o.maxEpoch` epochs. */
   constructor(o: {
     print: (line: string) => void;
     /** Where the live line is drawn (default: standard output, unbuffered). */

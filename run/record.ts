@@ -60,9 +60,11 @@ export interface RunSummary {
  *
  * @example
  * ```ts
- * import { emptySummary } from "./record.ts";
+ * import assert from "node:assert/strict";
+ * import { emptySummary } from "@rnnlab/rnnlab";
  * const s = { ...emptySummary(), epochs_completed: 1 };
- * console.assert(s.test_ppl === null && s.iterations === 0);
+ * assert.equal(s.test_ppl, null);
+ * assert.equal(s.iterations, 0);
  * ```
  */
 export function emptySummary(): RunSummary {
@@ -186,7 +188,7 @@ export interface MetricLine {
 }
 
 /** A run directory name: UTC timestamp plus a random suffix, e.g. `20261127-230102-k3f9qa`. */
-export function newRunId(now = new Date()): string {
+export function newRunId(now: Date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, "0");
   const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-` +
     `${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
@@ -312,9 +314,11 @@ export class MetricsWriter {
  *
  * @example
  * ```ts
- * import { parseMetrics } from "./record.ts";
+ * import assert from "node:assert/strict";
+ * import { parseMetrics } from "@rnnlab/rnnlab";
  * const { lines, skipped } = parseMetrics('{"kind":"epoch","epoch":1,"ppl":3}\n{"kind":"ep');
- * console.assert(lines.length === 1 && skipped === 1);
+ * assert.equal(lines.length, 1);
+ * assert.equal(skipped, 1);
  * ```
  */
 export function parseMetrics(text: string): { lines: MetricLine[]; skipped: number } {

@@ -59,11 +59,12 @@ export interface GradCheckResult {
  *
  * @example
  * ```ts
- * import { Param } from "../core/param.ts";
+ * import assert from "node:assert/strict";
+ * import { Param } from "@rnnlab/rnnlab";
  * import { numericalDerivative } from "./gradcheck.ts";
  * const p = new Param("w", [1], new Float32Array([3]));
  * const d = numericalDerivative(() => p.value[0] ** 2, p, 0, 1e-2);
- * console.assert(Math.abs(d - 6) < 1e-5);
+ * assert.ok(Math.abs(d - 6) < 1e-5);
  * ```
  */
 export function numericalDerivative(
@@ -92,12 +93,13 @@ export function numericalDerivative(
  *
  * @example
  * ```ts
- * import { Param } from "../core/param.ts";
+ * import assert from "node:assert/strict";
+ * import { Param } from "@rnnlab/rnnlab";
  * import { gradCheck } from "./gradcheck.ts";
  * const p = new Param("w", [2], new Float32Array([1, -2]));
  * const loss = () => p.value[0] * p.value[1]; // d/dw0 = w1, d/dw1 = w0
  * p.grad.set([p.value[1], p.value[0]]);
- * console.assert(gradCheck(loss, [p]).maxRelError < 1e-4);
+ * assert.ok(gradCheck(loss, [p]).maxRelError < 1e-4);
  * ```
  */
 export function gradCheck(

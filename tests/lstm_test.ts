@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
 import { Param } from "../core/param.ts";
 import { Rng } from "../core/random.ts";
-import {
-  lstmGatesBackward,
-  lstmGatesForward,
-  SPLIT_STEP_MIN_FLOP,
-  TimeLSTM,
-} from "../layers/lstm.ts";
-import { setParallel, shutdownWorker } from "../kernels/parallel.ts";
+import { SPLIT_STEP_MIN_FLOP, TimeLSTM } from "../layers/lstm.ts";
+import { lstmCellBackward, lstmCellForward } from "../kernels/lstm_cell.ts";
+import { setParallel, shutdownWorker } from "../kernels/pool.ts";
 import { sigmoid, tanh } from "../kernels/activations.ts";
 import { assertClose } from "../testing/assert_close.ts";
 import { describeGradCheck, gradCheck } from "../testing/gradcheck.ts";
@@ -107,14 +103,14 @@ Deno.test("lstm gates: hand-computed values of one cell step", () => {
   const a = new Float32Array([0, 0.5, 1, -1]);
   const cPrev = new Float32Array([2]);
   const c = new Float32Array(1), tc = new Float32Array(1), h = new Float32Array(1);
-  lstmGatesForward(a, cPrev, c, tc, h, 1, 1);
+  lstmCellForward(a, cPrev, c, tc, h, 1, 1);
   const f = 0.5, g = Math.tanh(0.5), i = sig(1), o = sig(-1);
   assertClose(a, [f, g, i, o], { rtol: 1e-6 });
   const cn = f * 2 + g * i;
   assertClose(c[0], cn, { rtol: 1e-6 });
   assertClose(h[0], o * Math.tanh(cn), { rtol: 1e-6 });
   const dh = new Float32Array([0.7]), dc = new Float32Array([-0.3]), da = new Float32Array(4);
-  lstmGatesBackward(a, cPrev, tc, dh, dc, da, 1, 1);
+  lstmCellBackward(a, cPrev, tc, dh, dc, da, 1, 1);
   const t = Math.tanh(cn);
   const ds = -0.3 + 0.7 * o * (1 - t * t);
   assertClose(dc[0], ds * f, { rtol: 1e-5 });

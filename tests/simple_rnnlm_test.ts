@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Rng } from "../core/random.ts";
-import { softmaxCrossEntropyReference } from "../kernels/softmax.ts";
+import { softmaxCrossEntropyReference } from "../testing/softmax_reference.ts";
 import { SimpleRnnlm } from "../models/simple_rnnlm.ts";
 import { SGD } from "../optim/sgd.ts";
 import { assertClose } from "../testing/assert_close.ts";

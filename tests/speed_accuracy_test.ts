@@ -2,18 +2,18 @@ import assert from "node:assert/strict";
 import { Rng } from "../core/random.ts";
 import { sigmoid, tanh } from "../kernels/activations.ts";
 import {
-  newPlanId,
+  newPlan,
   runShared,
   setParallel,
   sharedFloat32,
   shutdownWorker,
-  TASK,
   workerFailed,
-} from "../kernels/parallel.ts";
-import { columnChunks, LstmTimeLoop } from "../kernels/lstm_steps.ts";
+} from "../kernels/pool.ts";
+import { columnChunks, LstmSplitLoop, lstmSplitShare } from "../kernels/lstm_split.ts";
 import { blasThreads, setBlasThreads } from "../kernels/blas.ts";
-import { softmaxCrossEntropy, softmaxCrossEntropyReference } from "../kernels/softmax.ts";
-import { lstmGatesBackward, lstmGatesForward, transpose } from "../layers/lstm.ts";
+import { softmaxCrossEntropy } from "../kernels/softmax.ts";
+import { softmaxCrossEntropyReference } from "../testing/softmax_reference.ts";
+import { lstmCellBackward, lstmCellForward } from "../kernels/lstm_cell.ts";
 import { Rnnlm } from "../models/rnnlm.ts";
 import { SGD } from "../optim/sgd.ts";
 import { clipGrads } from "../optim/clip.ts";
@@ -71,14 +71,14 @@ Deno.test("worker split is deterministic and gives the serial results bit for bi
   shutdownWorker();
 });
 
-Deno.test("fast LSTM gates match Math.exp / Math.tanh formulas", () => {
+Deno.test("the fast LSTM cell matches Math.exp / Math.tanh formulas", () => {
   const N = 3, H = 50, G = 4 * H;
   const rng = new Rng(9);
   const a0 = rng.fillGaussian(new Float32Array(N * G), 4);
   const cPrev = rng.fillGaussian(new Float32Array(N * H), 2);
   const a = a0.slice(), c = new Float32Array(N * H), tc = new Float32Array(N * H);
   const h = new Float32Array(N * H);
-  lstmGatesForward(a, cPrev, c, tc, h, N, H);
+  lstmCellForward(a, cPrev, c, tc, h, N, H);
   const sig = (x: number) => 1 / (1 + Math.exp(-x));
   for (let n = 0; n < N; n++) {
     for (let j = 0; j < H; j++) {
@@ -95,8 +95,8 @@ Deno.test("fast LSTM gates match Math.exp / Math.tanh formulas", () => {
   const da = new Float32Array(N * G);
   const dcIn = dc.slice();
   da.fill(NaN); // every entry must be written
-  lstmGatesBackward(a, cPrev, tc, dh, dc, da, N, H);
-  // SPEC §3 from the pre-activations in float64: dA = [df, dg, di, do] of every row.
+  lstmCellBackward(a, cPrev, tc, dh, dc, da, N, H);
+  // docs/model.md#lstm-cell from the pre-activations in float64: dA = [df, dg, di, do] of every row.
   for (let k = 0; k < N * H; k++) {
     const n = Math.floor(k / H), j = k % H, r = n * G;
     const f = sig(a0[r + j]), g = Math.tanh(a0[r + H + j]);
@@ -122,16 +122,6 @@ Deno.test("fast LSTM gates match Math.exp / Math.tanh formulas", () => {
   for (const x of [-30, -3, -0.04, 0, 0.01, 0.7, 5, 40]) {
     assertClose(sigmoid(x), sig(x), { atol: 1e-9 });
     assertClose(tanh(x), Math.tanh(x), { atol: 1e-9 });
-  }
-});
-
-Deno.test("tiled transpose", () => {
-  const rows = 37, cols = 70;
-  const a = new Float32Array(rows * cols).map((_, k) => k);
-  const out = new Float32Array(rows * cols);
-  transpose(a, rows, cols, out);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) assert.equal(out[j * rows + i], a[i * cols + j]);
   }
 });
 
@@ -172,7 +162,7 @@ Deno.test("LSTM time loop at chapter 6's large size: the worker takes chunks, re
     dhs: sharedFloat32(T * N * H),
     Wh: sharedFloat32(H * G),
     WhT: sharedFloat32(G * H),
-    sync: new Int32Array(new SharedArrayBuffer(LstmTimeLoop.syncLength(T) * 4)),
+    sync: new Int32Array(new SharedArrayBuffer(LstmSplitLoop.syncLength(T) * 4)),
   });
   const a0 = rng.fillGaussian(new Float32Array(T * N * G), 1);
   const h0 = rng.fillGaussian(new Float32Array(N * H), 0.5);
@@ -186,13 +176,13 @@ Deno.test("LSTM time loop at chapter 6's large size: the worker takes chunks, re
     const b = make();
     b.a.set(a0), b.hs.set(h0), b.cs.set(c0), b.Wh.set(Wh), b.dhs.set(dhs);
     for (let k = 0; k < H; k++) for (let j = 0; j < G; j++) b.WhT[j * H + k] = Wh[k * G + j];
-    const loop = new LstmTimeLoop(b, shape);
-    const plan = { id: newPlanId(), version: 1, payload: { buffers: b, shape } };
+    const loop = new LstmSplitLoop(b, shape);
+    const plan = newPlan(lstmSplitShare.name, { buffers: b, shape });
     let mainChunks = 0;
     for (const backward of [false, true]) {
       b.sync.fill(0);
       const local = () => (mainChunks += backward ? loop.backward() : loop.forward());
-      if (shared) runShared(backward ? TASK.lstmBackward : TASK.lstmForward, plan, local);
+      if (shared) runShared(plan, [backward ? 1 : 0], [], local);
       else local();
     }
     const total = loop.chunksPerLoop(false) + loop.chunksPerLoop(true);
@@ -223,9 +213,9 @@ Deno.test("a helper worker that fails stops the caller with an error, not a wait
   setParallel(true);
   let ranLocally = false;
   try {
-    // A task kind the worker does not know makes it throw (it prints its error and closes).
+    // A kernel the worker does not know makes it throw (it prints its error and closes).
     assert.throws(
-      () => runShared(99, { id: newPlanId(), version: 1, payload: {} }, () => (ranLocally = true)),
+      () => runShared(newPlan("no.such.kernel", {}), [], [], () => (ranLocally = true)),
       /the helper worker failed .* set RNNLAB_WORKERS=0/,
     );
     assert.ok(ranLocally);

@@ -17,10 +17,13 @@ import { type ChartSeries, renderTerminalChart } from "./terminal_chart.ts";
 
 /** Mean, sample standard deviation and count of the non-null values of one metric. */
 export interface Stat {
+  /** The mean, or null when there are no values. */
   mean: number | null;
   /** Sample standard deviation (n - 1 in the denominator); null when n < 2. */
   std: number | null;
+  /** How many values. */
   n: number;
+  /** The values themselves. */
   values: number[];
 }
 
@@ -60,13 +63,17 @@ const DIGITS: Record<MetricKey, number> = {
 
 /** One row of a comparison: a single run, or completed runs that differ only by seed. */
 export interface ComparisonRow {
+  /** The experiment's name. */
   experiment: string;
+  /** The runs of this row (one, or the replicates pooled). */
   runs: RunInfo[];
+  /** Their seeds. */
   seeds: number[];
   /** The varying hyperparameters' values (null: the run's experiment has no such key). */
   hyperparameters: Record<string, number | boolean | null>;
   /** The status, or a count per status. */
   status: string;
+  /** Each figure over the row's runs. */
   metrics: Record<MetricKey, Stat>;
   /** The reference verdict, or a count per verdict. */
   reference: string;
@@ -76,6 +83,7 @@ export interface ComparisonRow {
 export interface Comparison {
   /** Hyperparameter keys whose values are not the same in every run, sorted. */
   varying: string[];
+  /** The rows, in order. */
   rows: ComparisonRow[];
 }
 
@@ -84,9 +92,12 @@ export interface Comparison {
  *
  * @example
  * ```ts
- * import { stat } from "./compare.ts";
+ * import assert from "node:assert/strict";
+ * import { stat } from "@rnnlab/rnnlab";
  * const s = stat([2, 4, 9, null]);
- * console.assert(s.mean === 5 && s.n === 3 && Math.abs(s.std! - Math.sqrt(13)) < 1e-12);
+ * assert.equal(s.mean, 5);
+ * assert.equal(s.n, 3);
+ * assert.ok(Math.abs(s.std! - Math.sqrt(13)) < 1e-12);
  * ```
  */
 export function stat(values: (number | null | undefined)[]): Stat {
@@ -183,9 +194,10 @@ export function buildComparison(runs: RunInfo[]): Comparison {
  *
  * @example
  * ```ts
- * import { formatStat, stat } from "./compare.ts";
- * console.assert(formatStat(stat([5.5, 6.5]), 2) === "6.00 ± 0.71");
- * console.assert(formatStat(stat([]), 2) === "-");
+ * import assert from "node:assert/strict";
+ * import { formatStat, stat } from "@rnnlab/rnnlab";
+ * assert.equal(formatStat(stat([5.5, 6.5]), 2), "6.00 ± 0.71");
+ * assert.equal(formatStat(stat([]), 2), "-");
  * ```
  */
 export function formatStat(s: Stat, digits: number): string {
@@ -227,7 +239,9 @@ export function rowLabel(row: ComparisonRow, c: Comparison): string {
 
 /** A comparison as a table of strings, shared by the text, Markdown and HTML renderings. */
 export interface ComparisonTable {
+  /** Column headings. */
   headers: string[];
+  /** Cells, row by row. */
   rows: string[][];
   /** Per column: right-align (numbers). */
   numeric: boolean[];
@@ -283,8 +297,10 @@ function mdTable(t: ComparisonTable): string {
  *
  * @example
  * ```ts
- * import { csvField } from "./compare.ts";
- * console.assert(csvField('a,"b"') === '"a,""b"""' && csvField("plain") === "plain");
+ * import assert from "node:assert/strict";
+ * import { csvField } from "@rnnlab/rnnlab";
+ * assert.equal(csvField('a,"b"'), '"a,""b"""');
+ * assert.equal(csvField("plain"), "plain");
  * ```
  */
 export function csvField(v: string): string {

@@ -35,10 +35,13 @@ export interface CurveSeries {
 
 /** Options of {@linkcode renderCurveSvg}. */
 export interface CurveOptions {
+  /** The chart's title. */
   title: string;
   /** A smaller second line under the title. */
   subtitle?: string;
+  /** The x axis's label. */
   xLabel: string;
+  /** The y axis's label. */
   yLabel: string;
   /** Logarithmic y axis (default false). */
   logY?: boolean;
@@ -67,8 +70,9 @@ export const PALETTE = [
  *
  * @example
  * ```ts
- * import { escapeXml } from "./plot_svg.ts";
- * console.assert(escapeXml(`a<b & "c"`) === "a&lt;b &amp; &quot;c&quot;");
+ * import assert from "node:assert/strict";
+ * import { escapeXml } from "@rnnlab/rnnlab";
+ * assert.equal(escapeXml(`a<b & "c"`), "a&lt;b &amp; &quot;c&quot;");
  * ```
  */
 export function escapeXml(text: string): string {
@@ -87,8 +91,11 @@ export function escapeXml(text: string): string {
  *
  * @example
  * ```ts
- * import { formatTick } from "./plot_svg.ts";
- * console.assert(formatTick(200) === "200" && formatTick(0.25) === "0.25" && formatTick(123456) === "1.235e+5");
+ * import assert from "node:assert/strict";
+ * import { formatTick } from "@rnnlab/rnnlab";
+ * assert.equal(formatTick(200), "200");
+ * assert.equal(formatTick(0.25), "0.25");
+ * assert.equal(formatTick(123456), "1.235e+5");
  * ```
  */
 export function formatTick(v: number): string {
@@ -103,8 +110,9 @@ export function formatTick(v: number): string {
  *
  * @example
  * ```ts
- * import { linearTicks } from "./plot_svg.ts";
- * console.assert(linearTicks(0, 100, 5).join() === "0,20,40,60,80,100");
+ * import assert from "node:assert/strict";
+ * import { linearTicks } from "@rnnlab/rnnlab";
+ * assert.equal(linearTicks(0, 100, 5).join(), "0,20,40,60,80,100");
  * ```
  */
 export function linearTicks(lo: number, hi: number, target = 6): number[] {
@@ -125,9 +133,10 @@ export function linearTicks(lo: number, hi: number, target = 6): number[] {
  *
  * @example
  * ```ts
- * import { logTicks } from "./plot_svg.ts";
- * console.assert(logTicks(4, 450).join() === "5,10,20,50,100,200");
- * console.assert(logTicks(85, 300).join() === "100,150,200,250,300");
+ * import assert from "node:assert/strict";
+ * import { logTicks } from "@rnnlab/rnnlab";
+ * assert.equal(logTicks(4, 450).join(), "5,10,20,50,100,200");
+ * assert.equal(logTicks(85, 300).join(), "100,150,200,250,300");
  * ```
  */
 export function logTicks(lo: number, hi: number): number[] {
@@ -166,12 +175,14 @@ const textWidth = (s: string, size: number) => s.length * size * 0.6;
  *
  * @example
  * ```ts
- * import { renderCurveSvg } from "./plot_svg.ts";
+ * import assert from "node:assert/strict";
+ * import { renderCurveSvg } from "@rnnlab/rnnlab";
  * const svg = renderCurveSvg(
  *   [{ label: "train", points: [[1, 400], [2, 250], [3, 180]] }],
  *   { title: "demo", xLabel: "epoch", yLabel: "perplexity", logY: true },
  * );
- * console.assert(svg.startsWith("<svg") && svg.includes("<polyline"));
+ * assert.ok(svg.startsWith("<svg"));
+ * assert.ok(svg.includes("<polyline"));
  * ```
  */
 export function renderCurveSvg(series: CurveSeries[], options: CurveOptions): string {
@@ -345,9 +356,10 @@ export function renderCurveSvg(series: CurveSeries[], options: CurveOptions): st
  *
  * @example
  * ```ts
- * import { itersPerEpoch } from "./plot_svg.ts";
+ * import assert from "node:assert/strict";
+ * import { itersPerEpoch } from "@rnnlab/rnnlab";
  * const line = { kind: "epoch" as const, epoch: 2, iter: 19, total_iters: 38, ppl: 300, lr: 0.1, elapsed_s: 1 };
- * console.assert(itersPerEpoch(null, [line]) === 19);
+ * assert.equal(itersPerEpoch(null, [line]), 19);
  * ```
  */
 export function itersPerEpoch(record: RunRecord | null, lines: MetricLine[]): number {
@@ -385,12 +397,15 @@ export interface RunCurves {
  *
  * @example
  * ```ts
- * import { runCurves } from "./plot_svg.ts";
+ * import assert from "node:assert/strict";
+ * import { runCurves } from "@rnnlab/rnnlab";
  * const c = runCurves(null, [
  *   { kind: "interval", epoch: 1, iter: 5, total_iters: 5, ppl: 900, lr: 20, elapsed_s: 1 },
  *   { kind: "epoch", epoch: 1, iter: 10, total_iters: 10, ppl: 500, lr: 20, elapsed_s: 2, valid_ppl: 450 },
  * ]);
- * console.assert(c.trainInterval[0][0] === 0.5 && c.train[0][0] === 1 && c.valid[0][1] === 450);
+ * assert.equal(c.trainInterval[0][0], 0.5);
+ * assert.equal(c.train[0][0], 1);
+ * assert.equal(c.valid[0][1], 450);
  * ```
  */
 export function runCurves(record: RunRecord | null, lines: MetricLine[]): RunCurves {
@@ -415,9 +430,11 @@ export function runCurves(record: RunRecord | null, lines: MetricLine[]): RunCur
  *
  * @example
  * ```ts
- * import { runSeries } from "./plot_svg.ts";
+ * import assert from "node:assert/strict";
+ * import { runSeries } from "@rnnlab/rnnlab";
  * const s = runSeries(null, [{ kind: "epoch", epoch: 1, iter: 10, total_iters: 10, ppl: 500, lr: 1, elapsed_s: 1 }]);
- * console.assert(s.length === 1 && s[0].label === "train");
+ * assert.equal(s.length, 1);
+ * assert.equal(s[0].label, "train");
  * ```
  */
 export function runSeries(

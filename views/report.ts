@@ -246,7 +246,7 @@ export function renderReport(
  */
 export async function buildReport(
   roots: string[],
-  now = new Date(),
+  now: Date = new Date(),
 ): Promise<{ html: string; warnings: string[]; runs: number }> {
   const { runs, warnings } = await listRuns(roots);
   const metrics = new Map<string, MetricLine[]>();

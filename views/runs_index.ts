@@ -13,8 +13,11 @@ import { effectiveStatus, readRunRecord, type RunRecord, type RunStatus } from "
 export interface RunInfo {
   /** The run directory, e.g. `results/ch05_simple_rnnlm/20261127-230102-k3f9qa`. */
   dir: string;
+  /** The experiment's name. */
   experiment: string;
+  /** The run id (the directory's name). */
   runId: string;
+  /** Its `run.json`. */
   record: RunRecord;
   /** The status to show: the stored one, or `crashed` for a dead `running` run. */
   status: RunStatus;

@@ -9,7 +9,9 @@ import { formatTick, linearTicks, type Point } from "./plot_svg.ts";
 
 /** One line of a terminal chart. */
 export interface ChartSeries {
+  /** The legend's text. */
   label: string;
+  /** `[x, y]` points, in x order. */
   points: Point[];
   /** The character drawn for this series; default {@linkcode MARKERS}[index]. */
   marker?: string;
@@ -40,10 +42,12 @@ export const MARKERS = ["*", "o", "+", "x", "#", "@", "%", "&", "=", "$", "~", "
  *
  * @example
  * ```ts
- * import { renderTerminalChart } from "./terminal_chart.ts";
+ * import assert from "node:assert/strict";
+ * import { renderTerminalChart } from "@rnnlab/rnnlab";
  * const text = renderTerminalChart([{ label: "run a", points: [[1, 400], [2, 200], [3, 120]] }]);
  * const rows = text.split("\n");
- * console.assert(rows.length === 18 + 3 + 1 && text.includes("* run a"));
+ * assert.equal(rows.length, 18 + 3 + 1);
+ * assert.ok(text.includes("* run a"));
  * ```
  */
 export function renderTerminalChart(

@@ -1,5 +1,7 @@
 /**
- * The two time loops of an LSTM layer, written so that two threads can share them.
+ * The two time loops of a large LSTM layer, split so that two threads share every step. The
+ * plain loops, which small layers run, are in `layers/lstm.ts`; this is the same arithmetic cut
+ * into pieces.
  *
  * Forward walks `t = 0 .. T-1`. Each step adds `h_prev @ Wh` to the step's pre-activations, then
  * runs the gate math. Backward walks `t = T-1 .. 0`. Each step runs the gate math backward, then
@@ -9,24 +11,24 @@
  * A thread running a phase takes chunk numbers from a shared counter (`Atomics.add`) until none are
  * left, then waits until every chunk of the phase is done before it starts the next phase. One
  * thread alone simply takes every chunk. Two threads (the main thread and the helper worker of
- * `kernels/parallel.ts`) split the chunks between them, however late either one arrives. Either
+ * `kernels/pool.ts`, through {@linkcode lstmSplitShare}) split the chunks between them, however
+ * late either one arrives. Either
  * way each chunk is the same call on the same data, so the results do not depend on how many
  * threads ran them.
  *
  * Splitting pays for the per-step products of chapter 6's large model. For `(20, 650) @ (650,
  * 2600)`, OpenBLAS's own two-thread split is no faster than one thread: the product is bound by
  * reading `Wh`. Two single-threaded column halves, one per core, take about 0.6 of the time. A
- * split loop calls OpenBLAS single-threaded; small layers keep one chunk per phase and the library's
- * own threading.
+ * split loop calls OpenBLAS single-threaded.
  *
  * @module
  */
 
 import { sgemm } from "./blas.ts";
-import { lstmGatesBackward, lstmGatesForward } from "./lstm_gates.ts";
-import { throwWorkerFailed, workerFailed } from "./parallel.ts";
+import { lstmCellBackward, lstmCellForward } from "./lstm_cell.ts";
+import { type SharedCall, throwWorkerFailed, workerFailed, type WorkerKernel } from "./pool.ts";
 
-/** The buffers a time loop works on (on `SharedArrayBuffer`s when two threads share it). */
+/** The buffers a split time loop works on (on `SharedArrayBuffer`s, shared by two threads). */
 export interface LstmLoopBuffers {
   /** (T*N, 4H) pre-activations `x @ Wx + b` in, activated gates out. */
   a: Float32Array;
@@ -74,8 +76,9 @@ export interface LstmLoopShape {
  *
  * @example
  * ```ts
- * import { columnChunks } from "./lstm_steps.ts";
- * console.assert(columnChunks(650, 2).join() === "0,320,650");
+ * import assert from "node:assert/strict";
+ * import { columnChunks } from "@rnnlab/rnnlab";
+ * assert.deepEqual(columnChunks(650, 2), [0, 320, 650]);
  * ```
  */
 export function columnChunks(cols: number, k: number): number[] {
@@ -86,27 +89,29 @@ export function columnChunks(cols: number, k: number): number[] {
 }
 
 /**
- * The forward and backward time loops over one set of buffers, with every per-step and per-chunk
- * view built once, so that the loops do not allocate.
+ * The split forward and backward time loops over one set of buffers, with every per-step and
+ * per-chunk view built once, so that the loops do not allocate. Zero `buffers.sync` before each
+ * loop.
  *
  * @example
  * ```ts
- * import { LstmTimeLoop } from "./lstm_steps.ts";
- * const N = 1, H = 1, T = 1, G = 4;
+ * import assert from "node:assert/strict";
+ * import { LstmSplitLoop } from "@rnnlab/rnnlab";
+ * const N = 2, H = 1, T = 1, G = 4;
  * const f32 = (n: number) => new Float32Array(n);
  * const buffers = {
- *   a: f32(T * N * G), hs: f32((T + 1) * N * H), cs: new Float32Array([2, 0]), tc: f32(T * N * H),
- *   da: f32(T * N * G), dh: f32(N * H), dc: f32(N * H), dhs: f32(T * N * H), Wh: f32(H * G),
- *   WhT: f32(G * H), sync: new Int32Array(4 * T),
+ *   a: f32(T * N * G), hs: f32((T + 1) * N * H), cs: Float32Array.of(2, 4, 0, 0),
+ *   tc: f32(T * N * H), da: f32(T * N * G), dh: f32(N * H), dc: f32(N * H), dhs: f32(T * N * H),
+ *   Wh: f32(H * G), WhT: f32(G * H), sync: new Int32Array(LstmSplitLoop.syncLength(T)),
  * };
- * const loop = new LstmTimeLoop(buffers, {
- *   N, H, T, forwardChunks: 1, backwardChunks: 1, rowsPerChunk: 1,
+ * const loop = new LstmSplitLoop(buffers, {
+ *   N, H, T, forwardChunks: 2, backwardChunks: 1, rowsPerChunk: 1,
  * });
- * loop.forward(); // gates all 0.5 (pre-activations 0), g = 0: c = 0.5 * 2
- * console.assert(buffers.cs[1] === 1);
+ * assert.equal(loop.forward(), 4); // alone, this thread runs every chunk: 2 columns + 2 rows
+ * assert.deepEqual(Array.from(buffers.cs.subarray(2)), [1, 2]); // f = 0.5, g = 0: c = c_prev / 2
  * ```
  */
-export class LstmTimeLoop {
+export class LstmSplitLoop {
   /** The sizes and cuts this loop was built for. */
   readonly shape: Readonly<LstmLoopShape>;
   /** The buffers it works on. */
@@ -125,10 +130,11 @@ export class LstmTimeLoop {
   #WhTCols: Float32Array[] = []; // backward chunk c: WhT from column bwdCols[c]
   #dhCols: Float32Array[] = []; // backward chunk c: dh from column bwdCols[c]
 
+  /** Builds the loop over `buffers` for `shape`, with every view it will use. */
   constructor(buffers: LstmLoopBuffers, shape: LstmLoopShape) {
     const { N, H, T, forwardChunks, backwardChunks, rowsPerChunk } = shape;
     const G = 4 * H, NH = N * H, NG = N * G;
-    if (buffers.sync.length < 4 * T) throw new Error("LstmTimeLoop: sync needs 4T counters");
+    if (buffers.sync.length < 4 * T) throw new Error("LstmSplitLoop: sync needs 4T counters");
     this.shape = { ...shape };
     this.buffers = buffers;
     this.#fwdCols = columnChunks(G, forwardChunks);
@@ -229,7 +235,7 @@ export class LstmTimeLoop {
     const { N, H, rowsPerChunk: rpc } = this.shape;
     const n0 = c * rpc, n1 = Math.min(n0 + rpc, N);
     const a = this.#aSteps[t], cPrev = this.#cSteps[t], cNext = this.#cSteps[t + 1];
-    lstmGatesForward(a, cPrev, cNext, this.#tcSteps[t], this.#hSteps[t + 1], N, H, n0, n1);
+    lstmCellForward(a, cPrev, cNext, this.#tcSteps[t], this.#hSteps[t + 1], N, H, n0, n1);
   };
 
   /** Backward gate chunk `c` of step `t`: its rows of `dh += dhs_t`, `da_t` and `dc`. */
@@ -238,7 +244,7 @@ export class LstmTimeLoop {
     const n0 = c * rpc, n1 = Math.min(n0 + rpc, N);
     addRows(dh, this.#dhsSteps[t], n0 * H, n1 * H);
     const a = this.#aSteps[t], da = this.#daSteps[t];
-    lstmGatesBackward(a, this.#cSteps[t], this.#tcSteps[t], dh, dc, da, N, H, n0, n1);
+    lstmCellBackward(a, this.#cSteps[t], this.#tcSteps[t], dh, dc, da, N, H, n0, n1);
   };
 
   /** Backward product chunk `c` of step `t`: its columns of `dh = da_t @ Wh^T`. */
@@ -265,3 +271,20 @@ function waitDone(s: Int32Array, i: number, count: number): void {
     if ((++spins & 0xffff) === 0 && workerFailed()) throwWorkerFailed();
   }
 }
+
+/**
+ * The helper worker's side of a split LSTM loop: it builds the same {@linkcode LstmSplitLoop}
+ * over the shared buffers and takes chunks from the same counters (`args[0]`: 0 forward,
+ * 1 backward).
+ */
+export const lstmSplitShare: WorkerKernel<LstmSplitLoop> = {
+  name: "lstm.split",
+  setup(payload) {
+    const { buffers, shape } = payload as { buffers: LstmLoopBuffers; shape: LstmLoopShape };
+    return new LstmSplitLoop(buffers, shape);
+  },
+  run(loop, call: SharedCall) {
+    if (call.args[0] === 0) loop.forward();
+    else loop.backward();
+  },
+};

@@ -1,14 +1,17 @@
 /**
- * The elementwise gate math of one LSTM time step (SPEC §3), forward and backward, over a range
- * of rows: what {@linkcode TimeLSTM} runs between its matrix products, on one thread or split
- * between two (see `kernels/lstm_steps.ts`).
+ * The LSTM cell: the elementwise math of one time step, forward and backward, over a range of
+ * rows. This is all of the LSTM that is not a matrix product; `layers/lstm.ts` runs it after
+ * each step's `h_{t-1} @ Wh`, on one thread or split between two (`kernels/lstm_split.ts`).
  *
- * Gates are stored `[f, g, i, o]`, each `H` wide, so a row of pre-activations is `4H` long.
+ * Gates are stored `[f, g, i, o]`, each `H` wide, so a row of pre-activations is `4H` long:
+ * `f, i, o = sigmoid(.)`, `g = tanh(.)`, `c = f * c_prev + g * i`, `h = o * tanh(c)`
+ * (docs/model.md#lstm-cell).
  *
  * @module
  */
 
-import { lstmCellRow, sigmoidRange, tanhRange } from "./activations.ts";
+import { sigmoidRange, tanhRange } from "./activations.ts";
+import { EXP16 } from "./fast_exp.ts";
 
 /**
  * Forward gate math of one LSTM step for rows `[from, to)` of `N`: activates the pre-activations
@@ -23,14 +26,17 @@ import { lstmCellRow, sigmoidRange, tanhRange } from "./activations.ts";
  *
  * @example
  * ```ts
- * import { lstmGatesForward } from "./lstm_gates.ts";
+ * import assert from "node:assert/strict";
+ * import { lstmCellForward } from "@rnnlab/rnnlab";
  * const a = new Float32Array(4); // N = 1, H = 1, all gates pre-activated at 0
  * const c = new Float32Array(1), tc = new Float32Array(1), h = new Float32Array(1);
- * lstmGatesForward(a, new Float32Array([2]), c, tc, h, 1, 1);
- * console.assert(Math.abs(c[0] - 1) < 1e-6); // f = 0.5, g = 0 => c = 0.5 * 2
+ * lstmCellForward(a, new Float32Array([2]), c, tc, h, 1, 1);
+ * assert.deepEqual(Array.from(a), [0.5, 0, 0.5, 0.5]); // sigmoid, tanh, sigmoid, sigmoid
+ * assert.equal(c[0], 1); // f = 0.5, g = 0: c = 0.5 * 2
+ * assert.ok(Math.abs(h[0] - 0.5 * Math.tanh(1)) < 1e-7);
  * ```
  */
-export function lstmGatesForward(
+export function lstmCellForward(
   a: Float32Array,
   cPrev: Float32Array,
   c: Float32Array,
@@ -53,11 +59,11 @@ export function lstmGatesForward(
 }
 
 /**
- * Backward gate math of one LSTM step for rows `[from, to)` of `N` (SPEC §3): from the gradient
+ * Backward gate math of one LSTM step for rows `[from, to)` of `N`: from the gradient
  * into `h_next` and `c_next`, writes `dA = [df, dg, di, do]` and replaces `dc` by the gradient
  * into `c_prev`.
  *
- * @param a (N, 4H) activated gates from {@linkcode lstmGatesForward}.
+ * @param a (N, 4H) activated gates from {@linkcode lstmCellForward}.
  * @param cPrev (N, H) previous cell.
  * @param tc (N, H) `tanh(c_next)`.
  * @param dh (N, H) gradient into `h_next` (from the output and from step t+1).
@@ -66,16 +72,18 @@ export function lstmGatesForward(
  *
  * @example
  * ```ts
- * import { lstmGatesBackward, lstmGatesForward } from "./lstm_gates.ts";
+ * import assert from "node:assert/strict";
+ * import { lstmCellBackward, lstmCellForward } from "@rnnlab/rnnlab";
  * const a = new Float32Array(4), cPrev = new Float32Array([2]);
  * const c = new Float32Array(1), tc = new Float32Array(1), h = new Float32Array(1);
- * lstmGatesForward(a, cPrev, c, tc, h, 1, 1);
+ * lstmCellForward(a, cPrev, c, tc, h, 1, 1);
  * const dc = new Float32Array([1]), da = new Float32Array(4);
- * lstmGatesBackward(a, cPrev, tc, new Float32Array(1), dc, da, 1, 1);
- * console.assert(dc[0] === 0.5); // dc_prev = dc_next * f
+ * lstmCellBackward(a, cPrev, tc, new Float32Array(1), dc, da, 1, 1);
+ * assert.equal(dc[0], 0.5); // dc_prev = dc_next * f
+ * assert.equal(da[0], 0.5); // df = ds * c_prev * f * (1 - f) = 1 * 2 * 0.25
  * ```
  */
-export function lstmGatesBackward(
+export function lstmCellBackward(
   a: Float32Array,
   cPrev: Float32Array,
   tc: Float32Array,
@@ -93,7 +101,7 @@ export function lstmGatesBackward(
   for (let n = from; n < to; n++) lstmBackwardRow(a, cPrev, tc, dh, dc, da, n * G, n * H, H);
 }
 
-/** {@linkcode lstmGatesBackward} for the row whose gates start at `ar` and cells at `hr`. */
+/** {@linkcode lstmCellBackward} for the row whose gates start at `ar` and cells at `hr`. */
 function lstmBackwardRow(
   a: Float32Array,
   cPrev: Float32Array,
@@ -118,5 +126,42 @@ function lstmBackwardRow(
     da[ar + H + j] = ds * i * (1 - g * g);
     da[ar + 2 * H + j] = ds * g * i * (1 - i);
     da[ar + 3 * H + j] = dhv * t * o * (1 - o);
+  }
+}
+
+// The exponential of fast_exp.ts, written out in the cell's loop (see kernels/activations.ts).
+const { SCALE, MIN_Z: Z_MIN, MAX_Z: Z_MAX, C1, C2, C3, POW2: WIDE } = EXP16;
+const HALF_OFFSET = -Z_MIN + 0.5;
+
+/**
+ * The cell update of one row, fused: `c = f * cPrev + g * i`, `tc = tanh(c)`, `h = o * tc`,
+ * where `a[ar ..)` holds the activated gates `[f, g, i, o]` (each `H` wide) and the cell rows
+ * start at `hr` in `cPrev`, `c`, `tc` and `h`.
+ */
+function lstmCellRow(
+  a: Float32Array,
+  ar: number,
+  cPrev: Float32Array,
+  c: Float32Array,
+  tc: Float32Array,
+  h: Float32Array,
+  hr: number,
+  H: number,
+): void {
+  const g0 = ar + H, i0 = ar + 2 * H, o0 = ar + 3 * H;
+  for (let j = 0; j < H; j++) {
+    const cn = a[ar + j] * cPrev[hr + j] + a[g0 + j] * a[i0 + j];
+    c[hr + j] = cn;
+    let z = -2 * SCALE * cn;
+    let e = 0;
+    if (!(z < Z_MIN)) {
+      if (z > Z_MAX) z = Z_MAX;
+      const idx = (z + HALF_OFFSET) | 0;
+      const u = z + (-Z_MIN) - idx;
+      e = WIDE[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
+    }
+    const t = 2 / (1 + e) - 1;
+    tc[hr + j] = t;
+    h[hr + j] = a[o0 + j] * t;
   }
 }
