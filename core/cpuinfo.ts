@@ -39,9 +39,18 @@ function readText(): string | null {
  * Reads (once per process) the CPU's model name and flags; `null` when they cannot be read.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { cpuInfo } from "@rnnlab/rnnlab";
- * console.log(cpuInfo()?.model, cpuInfo()?.flags.has("avx2"));
+ * const info = cpuInfo();
+ * if (Deno.build.os === "linux") {
+ *   assert.ok(info !== null && info.model.length > 0);
+ *   const avx2 = info.flags.has("avx2"); // e.g. pick a kernel
+ *   assert.equal(typeof avx2, "boolean");
+ * } else {
+ *   assert.equal(info, null);
+ * }
+ * assert.equal(cpuInfo(), info); // read once, then the same answer
  * ```
  */
 export function cpuInfo(): CpuInfo | null {

@@ -66,9 +66,12 @@ export function defaultAozoraCacheDir(): string {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { findSosekiWorks } from "@rnnlab/rnnlab";
- * const works = await findSosekiWorks({ log: console.error });
- * console.log(works.length, works[0].title); // 14 坊っちゃん
+ * const works = await findSosekiWorks({ log: console.error }); // AOZORA_DIR, the cache, Aozora
+ * assert.equal(works.length, 14);
+ * assert.equal(works[0].title, "坊っちゃん");
+ * assert.ok(works.every((w) => w.known !== null)); // each one the known work, checksum verified
  * ```
  */
 export async function findSosekiWorks(options: FindAozoraOptions = {}): Promise<AozoraSource[]> {

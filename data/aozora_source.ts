@@ -114,10 +114,19 @@ export async function identifyText(
  * `.zip` (each `.txt` inside), or a folder (every `.txt` and `.zip` below it, in name order).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { readAozoraInput } from "@rnnlab/rnnlab";
- * const [kokoro] = await readAozoraInput("downloads/773_ruby_5968.zip");
- * console.log(kokoro.title, kokoro.known !== null); // こころ true
+ * // Aozora's 773_ruby_5968.zip would give こころ, with `known` set; a text of one's own:
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/1234_mine.txt`, "私の小説\n山田太郎\n\n吾輩は猫である。\n");
+ * const [mine] = await readAozoraInput(`${dir}/1234_mine.txt`);
+ * assert.equal(mine.title, "私の小説"); // its first line
+ * assert.equal(mine.work, "1234");
+ * assert.equal(mine.known, null);
+ * assert.equal(mine.encoding, "utf-8");
+ * assert.deepEqual((await readAozoraInput(dir)).map((s) => s.id), ["1234_mine"]); // a folder
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readAozoraInput(input: string): Promise<AozoraSource[]> {

@@ -157,11 +157,22 @@ export type TextCorpusOptions =
  * the first `round(f0 * L)` tokens are train, up to `round((f0 + f1) * L)` valid, the rest test.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { loadTextCorpus } from "@rnnlab/rnnlab";
- * const a = await loadTextCorpus({ train: "ja.train.txt", valid: "ja.valid.txt" });
- * const b = await loadTextCorpus({ path: "ja.txt", split: [0.8, 0.1, 0.1] });
- * console.log(b.vocabSize, b.train.length, b.valid.length, b.test.length);
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/train.txt`, "the cat sat on the mat\n".repeat(8));
+ * await Deno.writeTextFile(`${dir}/valid.txt`, "the mat sat\n");
+ * const a = await loadTextCorpus({ train: `${dir}/train.txt`, valid: `${dir}/valid.txt` });
+ * assert.equal(a.name, "train");
+ * assert.deepEqual(a.idToWord, ["the", "cat", "sat", "on", "mat", "<eos>"]);
+ * assert.deepEqual(Array.from(a.valid), [0, 4, 2, 5]);
+ * assert.equal(a.test.length, 0);
+ * // One file cut by token fractions: its 56 tokens give 45 train, 5 valid, 6 test.
+ * const b = await loadTextCorpus({ path: `${dir}/train.txt`, split: [0.8, 0.1, 0.1] });
+ * assert.deepEqual([b.train.length, b.valid.length, b.test.length], [45, 5, 6]);
+ * assert.equal(b.vocabSize, 6);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadTextCorpus(options: TextCorpusOptions): Promise<Corpus> {

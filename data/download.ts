@@ -35,13 +35,22 @@ export interface DownloadOptions {
  * written throws a {@linkcode UserError}.
  *
  * @example
- * ```ts ignore
- * import { downloadVerified } from "@rnnlab/rnnlab";
- * const bytes = await downloadVerified(
- *   "https://example.org/ptb.test.txt",
- *   "data/ptb/ptb.test.txt",
- *   "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0",
- * );
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pathToFileURL } from "node:url";
+ * import { DownloadError, downloadVerified, sha256Hex } from "@rnnlab/rnnlab";
+ * const dir = await Deno.makeTempDir();
+ * // Any URL fetch() takes, e.g. https://...; a file: URL keeps this example offline.
+ * await Deno.writeTextFile(`${dir}/served.txt`, "the cat sat\n");
+ * const url = pathToFileURL(`${dir}/served.txt`).href;
+ * const sha256 = await sha256Hex("the cat sat\n");
+ * const bytes = await downloadVerified(url, `${dir}/ptb/ptb.test.txt`, sha256);
+ * assert.equal(bytes.length, 12);
+ * assert.equal(await Deno.readTextFile(`${dir}/ptb/ptb.test.txt`), "the cat sat\n");
+ * // Other bytes than expected: an error, and no file at the destination.
+ * await assert.rejects(downloadVerified(url, `${dir}/bad.txt`, "0".repeat(64)), DownloadError);
+ * await assert.rejects(Deno.stat(`${dir}/bad.txt`), Deno.errors.NotFound);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function downloadVerified(
@@ -83,9 +92,18 @@ export async function downloadVerified(
  * {@linkcode DownloadError}. For a download whose checksum is known only after unpacking (a zip).
  *
  * @example
- * ```ts ignore
- * import { fetchBytes } from "@rnnlab/rnnlab";
- * const zip = await fetchBytes("https://www.aozora.gr.jp/cards/000148/files/773_ruby_5968.zip", 60_000);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pathToFileURL } from "node:url";
+ * import { DownloadError, fetchBytes } from "@rnnlab/rnnlab";
+ * const dir = await Deno.makeTempDir();
+ * // e.g. https://www.aozora.gr.jp/cards/000148/files/773_ruby_5968.zip; here a local file: URL.
+ * await Deno.writeFile(`${dir}/773_ruby_5968.zip`, new Uint8Array([0x50, 0x4b, 5, 6]));
+ * const zip = await fetchBytes(pathToFileURL(`${dir}/773_ruby_5968.zip`).href, 60_000);
+ * assert.deepEqual(Array.from(zip), [0x50, 0x4b, 5, 6]);
+ * const missing = pathToFileURL(`${dir}/none.zip`).href;
+ * await assert.rejects(fetchBytes(missing, 60_000), DownloadError);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function fetchBytes(

@@ -12,9 +12,18 @@ import { UserError } from "../core/errors.ts";
  * {@linkcode UserError} that names it.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { readBytes } from "@rnnlab/rnnlab";
- * const bytes = await readBytes("corpus.txt");
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/corpus.txt`, "the cat sat\n");
+ * const bytes = await readBytes(`${dir}/corpus.txt`);
+ * assert.equal(new TextDecoder().decode(bytes), "the cat sat\n");
+ * await assert.rejects(readBytes(`${dir}/missing.txt`), {
+ *   name: "UserError",
+ *   message: `file not found: ${dir}/missing.txt`,
+ * });
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readBytes(path: string): Promise<Uint8Array<ArrayBuffer>> {

@@ -260,7 +260,9 @@ const PROBE = "吾輩は猫である。名前はまだ無い。";
  * import { openMecab } from "@rnnlab/rnnlab";
  * using mecab = openMecab();
  * assert.deepEqual(mecab.wakati("吾輩は猫である。"), ["吾輩", "は", "猫", "で", "ある", "。"]);
- * console.log(mecab.info.version, mecab.info.dictionary.name); // 0.996 ipadic-utf8
+ * assert.equal(mecab.info.version, "0.996"); // Debian's libmecab2
+ * assert.equal(mecab.info.dictionary.name, "ipadic-utf8");
+ * assert.equal(mecab.info.dictionary.charset, "UTF-8");
  * ```
  */
 export function openMecab(options: MecabOptions = {}): Mecab {
@@ -371,11 +373,20 @@ const DICTIONARY_FILES = ["char.bin", "dicrc", "matrix.bin", "sys.dic", "unk.dic
  * its words.
  *
  * @example
- * ```ts ignore
- * import { hashDictionary, openMecab } from "@rnnlab/rnnlab";
- * using mecab = openMecab();
- * const digest = await hashDictionary(mecab.info.dictionary.dir);
- * console.log(digest.sha256, Object.keys(digest.files));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hashDictionary, sha256Hex } from "@rnnlab/rnnlab";
+ * // For MeCab's own: hashDictionary(openMecab().info.dictionary.dir). Here a stand-in folder:
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/dicrc`, "cost-factor = 800\n");
+ * await Deno.writeTextFile(`${dir}/sys.dic`, "words");
+ * await Deno.writeTextFile(`${dir}/README`, "not part of the digest");
+ * const digest = await hashDictionary(dir);
+ * assert.deepEqual(Object.keys(digest.files), ["dicrc", "sys.dic"]);
+ * assert.equal(digest.files["sys.dic"], await sha256Hex("words"));
+ * const listing = `${digest.files.dicrc}  dicrc\n${digest.files["sys.dic"]}  sys.dic\n`;
+ * assert.equal(digest.sha256, await sha256Hex(listing));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function hashDictionary(dir: string): Promise<DictionaryDigest> {

@@ -5,9 +5,13 @@
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { firstTrainTokens, loadPtb } from "@rnnlab/rnnlab";
- * const ptb = await loadPtb();
- * const { tokens, vocabSize } = firstTrainTokens(ptb, 1000); // chapter 5: vocabSize 418
+ * const ptb = await loadPtb(); // PTB_DIR, the cache, or a download
+ * assert.equal(ptb.vocabSize, 10000);
+ * const { tokens, vocabSize } = firstTrainTokens(ptb, 1000); // chapter 5's corpus
+ * assert.equal(tokens.length, 1000);
+ * assert.equal(vocabSize, 418);
  * ```
  *
  * @module

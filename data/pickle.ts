@@ -156,10 +156,24 @@ export function parseNumpyPickle(bytes: Uint8Array, source: string): NumpyArray[
  * missing or unreadable file is a {@linkcode UserError} too.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { readNumpyPickle } from "@rnnlab/rnnlab";
- * const arrays = await readNumpyPickle("Rnnlm.pkl");
- * console.log(arrays.map((a) => a.shape.join("x"))); // ["10000x100", "100x400", ...]
+ * // pickle.dumps([np.array([1, -2], dtype=np.float16)], protocol=3), as parseNumpyPickle shows
+ * const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+ * const pickle = ascii(
+ *   "\x80\x03](cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85C\x01b\x87R" +
+ *     "(K\x01K\x02\x85cnumpy\ndtype\nX\x02\x00\x00\x00f2\x89\x88\x87R" +
+ *     "(K\x03X\x01\x00\x00\x00<NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb" +
+ *     "\x89C\x04\x00\x3c\x00\xc0tbe.",
+ * );
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeFile(`${dir}/tiny.pkl`, pickle);
+ * const [a] = await readNumpyPickle(`${dir}/tiny.pkl`); // the book's Rnnlm.pkl: 10000x100, ...
+ * assert.deepEqual(a.shape, [2]);
+ * assert.deepEqual(Array.from(a.data), [1, -2]);
+ * await assert.rejects(readNumpyPickle(`${dir}/Rnnlm.pkl`), { name: "UserError" }); // missing
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readNumpyPickle(path: string): Promise<NumpyArray[]> {

@@ -97,11 +97,14 @@ export function defaultPtbCacheDir(): string {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { loadPtb } from "@rnnlab/rnnlab";
  * const ptb = await loadPtb({ log: console.error });
- * console.log(ptb.vocabSize, ptb.idToWord[0]); // 10000 "aer"
+ * assert.equal(ptb.vocabSize, 10000);
+ * assert.equal(ptb.idToWord[0], "aer");
+ * assert.deepEqual([ptb.train.length, ptb.valid.length, ptb.test.length], [929589, 73760, 82430]);
  * const ch05 = await loadPtb({ splits: ["train"], trainTokens: 1000 });
- * console.log(ch05.vocabSize, ch05.train.length, ch05.valid.length); // 418 1000 0
+ * assert.deepEqual([ch05.vocabSize, ch05.train.length, ch05.valid.length], [418, 1000, 0]);
  * ```
  */
 export async function loadPtb(options: LoadPtbOptions = {}): Promise<Corpus> {

@@ -11,7 +11,7 @@
 import { f32, type Memory } from "../core/memory.ts";
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
-import { sgemm, sgemv, sger } from "../kernels/blas.ts";
+import { sgemm, sgemv, sger, somatcopy } from "../kernels/blas.ts";
 import { sharedFloat32 } from "../kernels/pool.ts";
 
 /**
@@ -87,7 +87,7 @@ export function affineBackward(
 }
 
 /**
- * An `(H, V)` affine weight `randn(H, V) / sqrt(H)` and a zero `(V)` bias (SPEC §4).
+ * An `(H, V)` affine weight `randn(H, V) / sqrt(H)` and a zero `(V)` bias (docs/model.md#initialisation).
  *
  * @example
  * ```ts
@@ -100,9 +100,31 @@ export function affineBackward(
  * ```
  */
 export function initAffine(name: string, H: number, V: number, rng: Rng): { W: Param; b: Param } {
-  const W = new Param(`${name}.W`, [H, V]);
+  // W and b share one ((H + 1), V) buffer, b its last row (and so do their gradients), so that
+  // TimeAffine can fold the bias into its products (see fusedBias).
+  const value = new Float32Array((H + 1) * V), grad = new Float32Array((H + 1) * V);
+  const W = new Param(`${name}.W`, [H, V], value.subarray(0, H * V), grad.subarray(0, H * V));
   rng.fillGaussian(W.value, 1 / Math.sqrt(H));
-  return { W, b: new Param(`${name}.b`, [V]) };
+  const b = new Param(`${name}.b`, [V], value.subarray(H * V), grad.subarray(H * V));
+  return { W, b };
+}
+
+/**
+ * `[W; b]` as one `((H + 1), V)` matrix, values and gradients, when `b` is stored right after
+ * `W (H, V)` in the same buffer (as {@linkcode initAffine} makes them); else null. With it, the
+ * bias is one more row of the product: `out = [x | 1] @ [W; b]`, and the backward product
+ * `[x | 1]^T @ dout` gives `db` (the column sums of `dout`) as its last row. That saves a pass
+ * over the `(rows, V)` scores for the broadcast and another for the column sums.
+ */
+function fusedBias(W: Param, b: Param): { value: Float32Array; grad: Float32Array } | null {
+  const follows = (a: Float32Array, c: Float32Array) =>
+    a.buffer === c.buffer && c.byteOffset === a.byteOffset + a.byteLength;
+  if (W.shape.length !== 2 || !follows(W.value, b.value) || !follows(W.grad, b.grad)) return null;
+  const n = W.size + b.size;
+  return {
+    value: new Float32Array(W.value.buffer, W.value.byteOffset, n),
+    grad: new Float32Array(W.grad.buffer, W.grad.byteOffset, n),
+  };
 }
 
 /** Options of {@linkcode TimeAffine}. */
@@ -112,16 +134,22 @@ export interface TimeAffineOptions {
 }
 
 /**
- * `out = x @ W + b` over `rows = T * N` rows.
+ * `out = x @ W + b` over `rows = T * N` rows. When `W` and `b` come from {@linkcode initAffine},
+ * the bias is folded into the products (`[x | 1] @ [W; b]`, and `db` with `dW`).
  *
  * @example
  * ```ts
- * import { Rng } from "@rnnlab/rnnlab";
- * import { initAffine, TimeAffine } from "@rnnlab/rnnlab";
+ * import assert from "node:assert/strict";
+ * import { initAffine, Rng, TimeAffine } from "@rnnlab/rnnlab";
  * const { W, b } = initAffine("affine", 4, 10, new Rng(0));
  * const affine = new TimeAffine("affine", W, b);
+ * b.value.fill(0.5);
  * const scores = affine.forward(new Float32Array(3 * 4).fill(1), 3); // (3, 10)
- * const dx = affine.backward(new Float32Array(3 * 10).fill(1)); // (3, 4); b.grad is all 3
+ * const sum = (j: number) => W.value[j] + W.value[10 + j] + W.value[20 + j] + W.value[30 + j];
+ * assert.ok(Math.abs(scores[7] - (sum(7) + 0.5)) < 1e-6); // row 0, column 7
+ * const dx = affine.backward(new Float32Array(3 * 10).fill(1)); // (3, 4)
+ * assert.deepEqual(Array.from(b.grad), new Array(10).fill(3)); // column sums of dout
+ * assert.equal(dx.length, 12);
  * ```
  */
 export class TimeAffine {
@@ -133,7 +161,8 @@ export class TimeAffine {
   static memory(H: number, V: number, rows: number, tied = false): Memory {
     return {
       params: f32(2 * ((tied ? 0 : H * V) + V)),
-      activations: f32(rows * V + rows * H + rows),
+      // With the bias folded in, [x | 1] (rows, H + 1) takes the place of the ones.
+      activations: f32(rows * V + rows * H + (tied ? rows : rows * (H + 1))),
     };
   }
 
@@ -153,9 +182,11 @@ export class TimeAffine {
   readonly transposed: boolean;
   #out: Float32Array = new Float32Array(0); // (rows, V), shared memory
   #dx = new Float32Array(0); // (rows, H)
-  #ones = new Float32Array(0); // (rows)
+  #ones = new Float32Array(0); // (rows), for an unfused bias
+  #x1 = new Float32Array(0); // (rows, H + 1): [x | 1], for a fused bias
   #x: Float32Array = new Float32Array(0); // (rows, H), the caller's input of the last forward
   #rows = 0;
+  #fused: { value: Float32Array; grad: Float32Array } | null; // [W; b], see fusedBias
 
   /**
    * Uses `W (H, V)` (or `(V, H)` with `options.transposed`) and `b (V)` as they are, not copied;
@@ -171,13 +202,18 @@ export class TimeAffine {
     this.W = W;
     this.b = b;
     this.params = [W, b];
+    this.#fused = this.transposed ? null : fusedBias(W, b);
   }
 
   #ensure(rows: number): void {
     if (this.#rows === rows && this.#out.length > 0) return;
+    const H = this.H;
     this.#out = sharedFloat32(rows * this.V); // the loss layer splits its rows across threads
-    this.#dx = new Float32Array(rows * this.H);
-    this.#ones = new Float32Array(rows).fill(1);
+    this.#dx = new Float32Array(rows * H);
+    if (this.#fused) {
+      this.#x1 = new Float32Array(rows * (H + 1));
+      for (let r = 0; r < rows; r++) this.#x1[r * (H + 1) + H] = 1; // the ones column
+    } else this.#ones = new Float32Array(rows).fill(1);
     this.#rows = rows;
   }
 
@@ -188,6 +224,12 @@ export class TimeAffine {
   forward(x: Float32Array, rows: number): Float32Array {
     this.#ensure(rows);
     this.#x = x;
+    const H = this.H, V = this.V, fused = this.#fused;
+    if (fused) {
+      somatcopy(false, rows, H, 1, x, H, this.#x1, H + 1); // [x | 1]
+      sgemm(false, false, rows, V, H + 1, 1, this.#x1, H + 1, fused.value, V, 0, this.#out, V);
+      return this.#out;
+    }
     affineForward(
       this.#out,
       x,
@@ -204,6 +246,13 @@ export class TimeAffine {
 
   /** Overwrites `W.grad` and `b.grad`; returns `dx` (rows, H), reused. */
   backward(dout: Float32Array): Float32Array {
+    const H = this.H, V = this.V, rows = this.#rows, fused = this.#fused;
+    if (fused) {
+      sgemm(false, true, rows, H, V, 1, dout, V, this.W.value, V, 0, this.#dx, H); // dout @ W^T
+      // [dW; db] = [x | 1]^T @ dout: db is the last row, the column sums of dout.
+      sgemm(true, false, H + 1, V, rows, 1, this.#x1, H + 1, dout, V, 0, fused.grad, V);
+      return this.#dx;
+    }
     affineBackward(
       this.#dx,
       this.W.grad,

@@ -2,7 +2,7 @@
  * TimeDropout: inverted dropout over any flat activation buffer.
  *
  * In training each element is kept with probability `1 - p` and scaled by `1 / (1 - p)`, so the
- * expected activation is unchanged and evaluation passes values through untouched (SPEC §3). The
+ * expected activation is unchanged and evaluation passes values through untouched (docs/model.md#dropout). The
  * mask holds the per-element factor (`0` or `1 / (1 - p)`) and is drawn from the seeded
  * {@linkcode Rng}: one 32-bit draw per element, kept when it is at least `p * 2^32` (decided
  * without a branch, and in the same pass that applies it). Setting

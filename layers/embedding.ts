@@ -70,7 +70,7 @@ export function embeddingBackward(
 }
 
 /**
- * A `(V, D)` embedding parameter initialised `randn(V, D) / 100` (SPEC §4).
+ * A `(V, D)` embedding parameter initialised `randn(V, D) / 100` (docs/model.md#initialisation).
  *
  * @example
  * ```ts

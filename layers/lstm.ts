@@ -21,7 +21,7 @@
 import { f32, type Memory } from "../core/memory.ts";
 import { Param } from "../core/param.ts";
 import type { Rng } from "../core/random.ts";
-import { blasThreads, setBlasThreads, sgemm, sgemv, somatcopy } from "../kernels/blas.ts";
+import { blasThreads, setBlasThreads, sgemm, somatcopy } from "../kernels/blas.ts";
 import { lstmCellBackward, lstmCellForward } from "../kernels/lstm_cell.ts";
 import { LstmSplitLoop, lstmSplitShare } from "../kernels/lstm_split.ts";
 import { newPlan, parallelEnabled, type Plan, runShared, sharedFloat32 } from "../kernels/pool.ts";
@@ -51,8 +51,8 @@ export interface TimeLSTMOptions {
 /**
  * An LSTM over `T` time steps sharing `Wx (D, 4H)`, `Wh (H, 4H)` and `b (4H)`.
  *
- * `forward(x, N, T)` keeps a reference to `x` for the backward pass (the caller must not change it
- * in between) and returns a view of an internal buffer that the next `forward` overwrites.
+ * `forward(x, N, T)` copies `x` for the backward pass and returns a view of an internal buffer
+ * that the next `forward` overwrites.
  * When stateful, the last `h` and `c` are carried to the next call; a call with a different
  * batch size `N` starts from zeros.
  *
@@ -73,16 +73,16 @@ export interface TimeLSTMOptions {
  */
 export class TimeLSTM {
   /**
-   * What an LSTM `D → H` holds: `Wx, Wh, b`, the one `((D + H), 4H)` weight gradient, `db` and
+   * What an LSTM `D → H` holds: `[Wx; b]`, `Wh`, the one `((D + 1 + H), 4H)` gradient and
    * `Wh^T`; for `N` streams of `T` steps the buffers of {@linkcode TimeLSTM} (`hs`, `cs`, gates,
-   * their gradients, `tanh(c)`, `[x | h_prev]`, `dxs`, the ones) and the carried `h`, `c`.
+   * their gradients, `tanh(c)`, `[x | 1 | h_prev]`, `dxs`) and the carried `h`, `c`.
    */
   static memory(D: number, H: number, N: number, T: number): Memory {
     const G = 4 * H, TN = T * N;
     return {
-      params: f32(D * G + H * G + G + (D + H) * G + G + G * H),
+      params: f32((D + 1) * G + H * G + (D + 1 + H) * G + G * H),
       activations: f32(
-        2 * (T + 1) * N * H + 2 * TN * G + 2 * TN * H + 4 * N * H + TN * D + TN + TN * (D + H) +
+        2 * (T + 1) * N * H + 2 * TN * G + 2 * TN * H + 4 * N * H + TN * D + TN * (D + 1 + H) +
           4 * T,
       ),
     };
@@ -107,7 +107,6 @@ export class TimeLSTM {
 
   #N = 0;
   #T = 0;
-  #x: Float32Array = new Float32Array(0); // (T*N, D) reference to the last input
   // On SharedArrayBuffers, so that the helper worker can share a split loop.
   #hs: Float32Array = new Float32Array(0); // ((T+1)*N, H), block 0 = initial h
   #cs: Float32Array = new Float32Array(0); // ((T+1)*N, H), block 0 = initial c
@@ -127,10 +126,10 @@ export class TimeLSTM {
   #dhsSteps: Float32Array[] = []; // T of (N, H)
   #split: { loop: LstmSplitLoop; plan: Plan } | null = null; // a large layer's split loop
   #dxs = new Float32Array(0); // (T*N, D)
-  #ones = new Float32Array(0); // (T*N)
-  #gradW: Float32Array; // ((D + H), 4H): Wx.grad then Wh.grad
-  #xh = new Float32Array(0); // (T*N, D + H): [x | h_prev] for the weight gradient
-  #xhRight = new Float32Array(0); // view of #xh from column D
+  #WxB: Float32Array; // ((D + 1), 4H): [Wx; b], the input projection with its bias
+  #grad: Float32Array; // ((D + 1 + H), 4H): [dWx; db; dWh], one product
+  #xh = new Float32Array(0); // (T*N, D + 1 + H): [x | 1 | h_prev]
+  #xhRight = new Float32Array(0); // view of #xh from column D + 1
   #out: Float32Array = new Float32Array(0); // view hs[N .. (T+1)*N)
   #h: Float32Array | null = null; // (N, H) carried state
   #c: Float32Array | null = null;
@@ -144,14 +143,17 @@ export class TimeLSTM {
     this.hiddenSize = H;
     this.stateful = options.stateful ?? false;
     this.splitSteps = options.splitSteps;
-    // dWx and dWh are the two halves of one ((D + H), 4H) product (see backward).
-    const gradW = new Float32Array((D + H) * 4 * H);
-    this.Wx = new Param(`${name}.Wx`, [D, 4 * H], undefined, gradW.subarray(0, D * 4 * H));
-    const Wh = sharedFloat32(H * 4 * H);
-    this.Wh = new Param(`${name}.Wh`, [H, 4 * H], Wh, gradW.subarray(D * 4 * H));
-    this.#gradW = gradW;
-    this.#WhT = sharedFloat32(4 * H * H);
-    this.b = new Param(`${name}.b`, [4 * H]);
+    // The bias is one more row of the input projection: A = [x | 1] @ [Wx; b]; and the three
+    // gradients are the rows of one product, [dWx; db; dWh] = [x | 1 | h_prev]^T @ dA.
+    const G = 4 * H;
+    const WxB = new Float32Array((D + 1) * G), grad = new Float32Array((D + 1 + H) * G);
+    this.Wx = new Param(`${name}.Wx`, [D, G], WxB.subarray(0, D * G), grad.subarray(0, D * G));
+    const Wh = sharedFloat32(H * G);
+    this.Wh = new Param(`${name}.Wh`, [H, G], Wh, grad.subarray((D + 1) * G));
+    this.b = new Param(`${name}.b`, [G], WxB.subarray(D * G), grad.subarray(D * G, (D + 1) * G));
+    this.#WxB = WxB;
+    this.#grad = grad;
+    this.#WhT = sharedFloat32(G * H);
     rng.fillGaussian(this.Wx.value, 1 / Math.sqrt(D));
     rng.fillGaussian(this.Wh.value, 1 / Math.sqrt(H));
     this.params = [this.Wx, this.Wh, this.b];
@@ -188,9 +190,9 @@ export class TimeLSTM {
     this.#dh = sharedFloat32(NH);
     this.#dc = sharedFloat32(NH);
     this.#dxs = new Float32Array(TN * D);
-    this.#ones = new Float32Array(TN).fill(1);
-    this.#xh = new Float32Array(TN * (D + H));
-    this.#xhRight = this.#xh.subarray(D);
+    this.#xh = new Float32Array(TN * (D + 1 + H));
+    for (let r = 0; r < TN; r++) this.#xh[r * (D + 1 + H) + D] = 1; // the ones column
+    this.#xhRight = this.#xh.subarray(D + 1);
     this.#out = this.#hs.subarray(NH);
     const block = (buf: Float32Array, width: number, t: number) =>
       buf.subarray(t * N * width, (t + 1) * N * width);
@@ -235,7 +237,6 @@ export class TimeLSTM {
     }
     this.#ensure(N, T);
     const phase = enterPhase(Phase.recurrent);
-    this.#x = x;
     const hs = this.#hs, cs = this.#cs, a = this.#a;
     if (this.stateful && this.#h !== null && this.#c !== null && this.#h.length === NH) {
       hs.set(this.#h, 0);
@@ -244,10 +245,10 @@ export class TimeLSTM {
       hs.fill(0, 0, NH);
       cs.fill(0, 0, NH);
     }
-    // A = b (broadcast) + x @ Wx, the whole sequence at once.
-    const bias = this.b.value;
-    for (let r = 0; r < TN; r++) a.set(bias, r * G);
-    sgemm(false, false, TN, G, D, 1, x, D, this.Wx.value, G, 1, a, G); // (T*N, 4H)
+    // A = [x | 1] @ [Wx; b], the whole sequence at once.
+    const DH1 = D + 1 + H;
+    somatcopy(false, TN, D, 1, x, D, this.#xh, DH1);
+    sgemm(false, false, TN, G, D + 1, 1, this.#xh, DH1, this.#WxB, G, 0, a, G); // (T*N, 4H)
     if (this.#split) this.#runSplit(false);
     else {
       const Wh = this.Wh.value;
@@ -306,14 +307,12 @@ export class TimeLSTM {
       }
     }
     const da = this.#da;
-    // [dWx; dWh] = [x | h_prev]^T @ dA as ONE product ((D + H), 4H): a taller product runs at a
-    // higher fraction of the sgemm peak than two half-height ones, and the copy into [x | h_prev]
-    // costs far less than the difference. Each element is still one dot product over the T*N rows.
-    const DH = D + H;
-    somatcopy(false, TN, D, 1, this.#x, D, this.#xh, DH);
-    somatcopy(false, TN, H, 1, this.#hs, H, this.#xhRight, DH);
-    sgemm(true, false, DH, G, TN, 1, this.#xh, DH, da, G, 0, this.#gradW, G); // (D + H, 4H)
-    sgemv(true, TN, G, 1, da, G, this.#ones, 1, 0, this.b.grad, 1); // (4H)
+    // [dWx; db; dWh] = [x | 1 | h_prev]^T @ dA as ONE product ((D + 1 + H), 4H): a taller
+    // product runs at a higher fraction of the sgemm peak than three short ones, and db (the
+    // column sums of dA) comes with it. [x | 1] is in place since forward; h_prev goes beside it.
+    const DH1 = D + 1 + H;
+    somatcopy(false, TN, H, 1, this.#hs, H, this.#xhRight, DH1);
+    sgemm(true, false, DH1, G, TN, 1, this.#xh, DH1, da, G, 0, this.#grad, G); // (D + 1 + H, 4H)
     sgemm(false, true, TN, D, G, 1, da, G, this.Wx.value, G, 0, this.#dxs, D); // (T*N, D)
     exitPhase(phase);
     return this.#dxs;

@@ -9,7 +9,7 @@
  * Weight tying: the shared matrix is one {@linkcode Param}, listed once in `params`. Backward
  * runs the output affine first, which overwrites `embed.W.grad` with its weight gradient; the
  * embedding's backward comes last and adds its scatter into the same buffer (`addToGrad`), so the
- * shared gradient is the sum of both uses (SPEC §3) without a private `(V, D)` buffer, a zeroing
+ * shared gradient is the sum of both uses (docs/model.md#weight-tying) without a private `(V, D)` buffer, a zeroing
  * pass or an extra addition pass.
  *
  * @module
@@ -39,7 +39,7 @@ export interface BetterRnnlmConfig {
 }
 
 /**
- * The two-layer LSTM language model with dropout and weight tying. Parameters (SPEC §4, drawn
+ * The two-layer LSTM language model with dropout and weight tying. Parameters (docs/model.md#initialisation, drawn
  * from `rng` in this order): `embed.W (V, D)`, `lstm0.Wx (D, 4H)`, `lstm0.Wh (H, 4H)`, `lstm0.b`,
  * `lstm1.Wx (H, 4H)`, `lstm1.Wh (H, 4H)`, `lstm1.b`, `affine.b (V)`. The dropout masks are then
  * drawn from the same `rng`, which the model keeps.

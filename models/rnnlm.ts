@@ -14,7 +14,7 @@ import { type RnnlmConfig, SingleLayerLm } from "./single_layer_lm.ts";
 export type { RnnlmConfig } from "./single_layer_lm.ts";
 
 /**
- * The LSTM language model. Parameters (SPEC §4, drawn from `rng` in this order):
+ * The LSTM language model. Parameters (docs/model.md#initialisation, drawn from `rng` in this order):
  * `embed.W (V, D)`, `lstm.Wx (D, 4H)`, `lstm.Wh (H, 4H)`, `lstm.b (4H)`, `affine.W (H, V)`,
  * `affine.b (V)`. The LSTM is stateful: `h` and `c` carry from batch to batch.
  *

@@ -13,7 +13,7 @@ import { type RnnlmConfig, SingleLayerLm } from "./single_layer_lm.ts";
 
 /**
  * The simple RNN language model, constructed like the book's
- * `SimpleRnnlm(vocab_size, wordvec_size, hidden_size)`. Parameters (SPEC §4, drawn from `rng` in
+ * `SimpleRnnlm(vocab_size, wordvec_size, hidden_size)`. Parameters (docs/model.md#initialisation, drawn from `rng` in
  * this order): `embed.W (V, D)`, `rnn.Wx (D, H)`, `rnn.Wh (H, H)`, `rnn.b (H)`, `affine.W (H, V)`,
  * `affine.b (V)`.
  *

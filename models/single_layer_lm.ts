@@ -43,7 +43,7 @@ export interface RnnlmConfig {
 /**
  * Embedding → `recurrent` → Affine → softmax loss. Parameters are drawn from `rng` in layer
  * order: `embed.W (V, D)` `randn/100`, the recurrent layer's (drawn by `makeRecurrent`), then
- * `affine.W (H, V)` `randn/sqrt(H)` and `affine.b (V)` zeros (SPEC §4).
+ * `affine.W (H, V)` `randn/sqrt(H)` and `affine.b (V)` zeros (docs/model.md#initialisation).
  *
  * @example
  * ```ts

@@ -46,11 +46,21 @@ export interface RunData {
  * too small for one batch or one evaluation window, or with fewer than two distinct words.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadExperiment, loadRunData, resolveHyperparameters } from "@rnnlab/rnnlab";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/train.txt`, "the cat sat on the mat\n".repeat(100));
  * const { experiment } = loadExperiment("ch05_simple_rnnlm");
- * const hp = resolveHyperparameters(experiment, {});
- * const data = await loadRunData(experiment.data(hp), experiment.plan(hp), {});
- * console.log(data.vocabSize); // 418
+ * const hp = resolveHyperparameters(experiment, { corpus_size: "500" });
+ * const source = { corpus: { train: `${dir}/train.txt` } }; // {} would load PTB: vocabSize 418
+ * const data = await loadRunData(experiment.data(hp), experiment.plan(hp), source);
+ * assert.equal(data.xs.length, 499); // the first 500 tokens, as inputs and shifted targets
+ * assert.equal(data.ts[0], data.xs[1]);
+ * assert.equal(data.vocabSize, 6);
+ * assert.deepEqual(data.idToWord, ["the", "cat", "sat", "on", "mat", "<eos>"]);
+ * assert.equal(data.info.train_tokens, 500);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadRunData(
@@ -132,8 +142,30 @@ export async function loadRunData(
  * reproduced run never silently trains on other text.
  *
  * @example
- * ```ts ignore
- * assertSameData(record, await loadRunData(spec, plan, source), dir);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   assertSameData,
+ *   loadExperiment,
+ *   loadRunData,
+ *   resolveHyperparameters,
+ *   type RunRecord,
+ * } from "@rnnlab/rnnlab";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/train.txt`, "the cat sat on the mat\n".repeat(100));
+ * const { experiment } = loadExperiment("ch05_simple_rnnlm");
+ * const hp = resolveHyperparameters(experiment, { corpus_size: "500" });
+ * const source = { corpus: { train: `${dir}/train.txt` } };
+ * const load = () => loadRunData(experiment.data(hp), experiment.plan(hp), source);
+ * const record = { data: (await load()).info } as RunRecord; // a run's record keeps this
+ * assertSameData(record, await load(), "the run"); // the same file: passes
+ * await Deno.writeTextFile(`${dir}/train.txt`, "the dog sat on the mat\n".repeat(100));
+ * const edited = await load();
+ * assert.throws(() => assertSameData(record, edited, "the run"), {
+ *   name: "UserError",
+ *   message: /train\.txt has changed since the run was made/,
+ * });
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function assertSameData(record: RunRecord, data: RunData, dir: string): void {

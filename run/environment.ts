@@ -99,9 +99,17 @@ export async function gitDiff(): Promise<string | null> {
  * Collects the environment block for a run of the experiment at `experimentUrl`.
  *
  * @example
- * ```ts ignore
- * const env = await collectEnvironment(new URL("../experiments/ch05_simple_rnnlm.ts", import.meta.url));
- * console.log(env.openblas.core, env.git.commit);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { collectEnvironment, loadExperiment, sha256Hex } from "@rnnlab/rnnlab";
+ * const { url } = loadExperiment("ch05_simple_rnnlm");
+ * const env = await collectEnvironment(url);
+ * assert.equal(env.deno, Deno.version.deno);
+ * assert.equal(env.os, Deno.build.os);
+ * assert.equal(env.experiment_sha256, await sha256Hex(await Deno.readFile(url)));
+ * assert.match(env.code_sha256, /^[0-9a-f]{64}$/);
+ * assert.ok(env.openblas.threads >= 1);
+ * assert.ok(env.git.commit === null || /^[0-9a-f]{40}$/.test(env.git.commit)); // null: no checkout
  * ```
  */
 export async function collectEnvironment(experimentUrl: URL): Promise<Environment> {

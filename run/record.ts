@@ -204,8 +204,17 @@ export function newRunId(now: Date = new Date()): string {
  * never share a directory.
  *
  * @example
- * ```ts ignore
- * const { dir, runId } = await createRunDir("results", "ch05_simple_rnnlm");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createRunDir } from "@rnnlab/rnnlab";
+ * const results = await Deno.makeTempDir();
+ * const { dir, runId } = await createRunDir(results, "ch05_simple_rnnlm");
+ * assert.equal(dir, `${results}/ch05_simple_rnnlm/${runId}`);
+ * assert.match(runId, /^\d{8}-\d{6}-[a-z0-9]{6}$/);
+ * assert.ok((await Deno.stat(dir)).isDirectory);
+ * const other = await createRunDir(results, "ch05_simple_rnnlm"); // same moment, its own folder
+ * assert.notEqual(other.dir, dir);
+ * await Deno.remove(results, { recursive: true });
  * ```
  */
 export async function createRunDir(
@@ -389,8 +398,13 @@ function processAlive(pid: number): boolean | null {
  * `checkpoints/` inside the run directory.
  *
  * @example
- * ```ts ignore
- * const last = `${checkpointDir(dir, record)}/last.ckpt`;
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkpointDir } from "@rnnlab/rnnlab";
+ * const dir = "results/ch06_rnnlm/20261127-230102-k3f9qa";
+ * assert.equal(checkpointDir(dir, {}), `${dir}/checkpoints`);
+ * const outside = { checkpoint_dir: "/scratch/ckpt/ch06_rnnlm/20261127-230102-k3f9qa" };
+ * assert.equal(checkpointDir(dir, outside), outside.checkpoint_dir);
  * ```
  */
 export function checkpointDir(dir: string, record: Pick<RunRecord, "checkpoint_dir">): string {
@@ -402,8 +416,17 @@ export function checkpointDir(dir: string, record: Pick<RunRecord, "checkpoint_d
  * run saved in the first checkpoint format, when only that one exists.
  *
  * @example
- * ```ts ignore
- * const last = checkpointPath(dir, record, "last"); // <dir>/checkpoints/last.safetensors
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkpointPath } from "@rnnlab/rnnlab";
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(checkpointPath(dir, {}, "last"), `${dir}/checkpoints/last.safetensors`);
+ * // A run from before safetensors has only last.ckpt: that is the one to read.
+ * await Deno.mkdir(`${dir}/checkpoints`);
+ * await Deno.writeFile(`${dir}/checkpoints/last.ckpt`, new Uint8Array(8));
+ * assert.equal(checkpointPath(dir, {}, "last"), `${dir}/checkpoints/last.ckpt`);
+ * assert.equal(checkpointPath(dir, {}, "best"), `${dir}/checkpoints/best.safetensors`);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function checkpointPath(

@@ -97,11 +97,34 @@ export interface RunOutcome {
  * Runs an experiment from the start and writes its record under `out/<experiment>/<run-id>/`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadExperiment, readMetrics, resolveHyperparameters, startRun } from "@rnnlab/rnnlab";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/train.txt`, "the cat sat on the mat\n".repeat(100));
  * const { experiment } = loadExperiment("ch05_simple_rnnlm");
- * const hyperparameters = resolveHyperparameters(experiment, { max_epoch: "3" });
- * const out = await startRun({ experiment, hyperparameters, seed: 1, out: "results" });
- * console.log(out.dir, out.record.summary.final_train_ppl);
+ * const hyperparameters = resolveHyperparameters(experiment, {
+ *   corpus_size: "700",
+ *   wordvec_size: "16",
+ *   hidden_size: "16",
+ *   lr: "1",
+ *   max_epoch: "10",
+ * });
+ * const out = await startRun({
+ *   experiment,
+ *   hyperparameters,
+ *   seed: 1,
+ *   out: `${dir}/results`,
+ *   data: { corpus: { train: `${dir}/train.txt` } }, // without it: PTB
+ *   quiet: true,
+ * });
+ * assert.equal(out.status, "completed");
+ * assert.equal(out.exitCode, 0);
+ * assert.ok(out.dir.startsWith(`${dir}/results/ch05_simple_rnnlm/`));
+ * assert.equal(out.record.summary.epochs_completed, 10);
+ * assert.ok(out.record.summary.final_train_ppl! < 1.1); // it has learnt the sentence
+ * assert.equal((await readMetrics(out.dir)).length, 10); // one line per epoch
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
@@ -183,9 +206,27 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
  * settings it was started with, to the curve an uninterrupted run draws.
  *
  * @example
- * ```ts ignore
- * const out = await resumeRun("results/ch06_better_rnnlm/20261128-015707-eubt7z");
- * console.log(out.status); // "completed", or "interrupted" again
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadExperiment, resolveHyperparameters, resumeRun, startRun } from "@rnnlab/rnnlab";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/train.txt`, "the cat sat on the mat\n".repeat(100));
+ * const { experiment } = loadExperiment("ch05_simple_rnnlm");
+ * const hyperparameters = resolveHyperparameters(experiment, {
+ *   corpus_size: "700",
+ *   hidden_size: "16",
+ *   max_epoch: "5",
+ * });
+ * const data = { corpus: { train: `${dir}/train.txt` } };
+ * const run = { experiment, hyperparameters, seed: 1, out: `${dir}/results`, data, quiet: true };
+ * const stopped = await startRun({ ...run, stopAfterIters: 30 }); // as if stopped by Ctrl-C
+ * assert.equal(stopped.status, "interrupted");
+ * const resumed = await resumeRun(stopped.dir, { quiet: true });
+ * assert.equal(resumed.status, "completed");
+ * assert.equal(resumed.record.resumes.length, 1);
+ * const whole = await startRun(run); // never stopped: the very same curve
+ * assert.equal(resumed.record.summary.final_train_ppl, whole.record.summary.final_train_ppl);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function resumeRun(dir: string, o: ResumeRunOptions = {}): Promise<RunOutcome> {

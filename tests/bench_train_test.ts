@@ -9,7 +9,7 @@ import { SimpleRnnlm } from "../models/simple_rnnlm.ts";
 import { benchTrain, matmulFlopsPerIter } from "../cli/bench_train.ts";
 import { HAVE_PTB, ptbDir } from "./fixtures.ts";
 
-Deno.test("matmulFlopsPerIter: SPEC §8's 0.019 GFLOP for chapter 5, three products per weight", () => {
+Deno.test("matmulFlopsPerIter: 0.019 GFLOP for chapter 5 (docs/references.md#matmul-flops-per-iteration), three products per weight", () => {
   const model = new SimpleRnnlm(418, 100, 100, new Rng(1));
   const R = 50; // N = 10, T = 5
   assert.equal(matmulFlopsPerIter(model, R), 6 * R * (100 * 100 + 100 * 100 + 100 * 418));

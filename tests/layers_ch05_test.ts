@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Param } from "../core/param.ts";
 import { Rng } from "../core/random.ts";
-import { TimeAffine } from "../layers/affine.ts";
+import { initAffine, TimeAffine } from "../layers/affine.ts";
 import { initEmbedding, TimeEmbedding } from "../layers/embedding.ts";
 import { TimeRNN } from "../layers/rnn.ts";
 import { TimeSoftmaxWithLoss } from "../layers/softmax_loss.ts";
@@ -134,6 +134,22 @@ function checkAffine(transposed: boolean) {
 
 Deno.test("TimeAffine forward and gradients, plain weight", () => checkAffine(false));
 Deno.test("TimeAffine forward and gradients, transposed (tied) weight", () => checkAffine(true));
+
+Deno.test("TimeAffine with the bias folded into its products matches the separate-bias path within 1e-5", () => {
+  const rng = new Rng(15);
+  const rows = 35, H = 24, V = 300;
+  const fused = initAffine("affine", H, V, rng); // W and b in one buffer: the folded path
+  rng.fillGaussian(fused.b.value, 0.5);
+  const W = new Param("affine.W", [H, V], fused.W.value.slice());
+  const b = new Param("affine.b", [V], fused.b.value.slice()); // separate buffers: the plain path
+  const a = new TimeAffine("affine", fused.W, fused.b), p = new TimeAffine("affine", W, b);
+  const x = gaussian(rows * H, rng), dout = gaussian(rows * V, rng);
+  assertClose(a.forward(x, rows), p.forward(x, rows), { rtol: 1e-5, atol: 1e-6 });
+  assertClose(a.backward(dout), p.backward(dout), { rtol: 1e-5, atol: 1e-6 });
+  assertClose(fused.W.grad, W.grad, { rtol: 1e-5, atol: 1e-6 });
+  assertClose(fused.b.grad, b.grad, { rtol: 1e-5, atol: 1e-6 });
+  assert.ok(b.grad.some((v) => Math.abs(v) > 1), "the bias gradient is not trivially small");
+});
 
 Deno.test("TimeSoftmaxWithLoss: ignored rows neither count nor get gradient", () => {
   const rng = new Rng(20);

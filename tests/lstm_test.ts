@@ -11,7 +11,7 @@ import { describeGradCheck, gradCheck } from "../testing/gradcheck.ts";
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
 
 /**
- * Straight float64 transcription of SPEC §3 (gate order f, g, i, o), for comparison: every
+ * Straight float64 transcription of docs/model.md#lstm-cell (gate order f, g, i, o), for comparison: every
  * step's `h` (T*N, H) and the last step's cell `c` (N, H).
  */
 function referenceLSTM(
@@ -121,7 +121,7 @@ Deno.test("lstm gates: hand-computed values of one cell step", () => {
   );
 });
 
-Deno.test("TimeLSTM: forward matches a float64 reference of the SPEC formulas", () => {
+Deno.test("TimeLSTM: forward matches a float64 reference of the formulas in docs/model.md#lstm-cell", () => {
   const N = 3, T = 4, D = 5, H = 6;
   const { lstm, x, h0, c0 } = setup(1, N, T, D, H);
   lstm.setState([h0.value, c0.value]);

@@ -17,7 +17,7 @@ Deno.test("SimpleRnnlm: parameters, shapes and the order of initialisation draws
     model.params.map((p) => `${p.name} ${p.shape.join("x")}`),
     ["embed.W 30x6", "rnn.Wx 6x7", "rnn.Wh 7x7", "rnn.b 7", "affine.W 7x30", "affine.b 30"],
   );
-  // Same draws in the same order as SPEC §4: embedding, Wx, Wh, affine W.
+  // Same draws in the same order as docs/model.md#initialisation: embedding, Wx, Wh, affine W.
   const rng = new Rng(1);
   const expect = (n: number, scale: number) => rng.fillGaussian(new Float32Array(n), scale);
   assert.deepEqual(model.params[0].value, expect(V * D, 1 / 100));

@@ -80,7 +80,7 @@ function record(o: {
       metric: "final_train_ppl",
       value: o.summary?.final_train_ppl ?? null,
       band: [5, 7],
-      source: "SPEC §7",
+      source: "docs/references.md#ch05-simplernnlm",
     },
   };
 }
