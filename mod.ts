@@ -105,6 +105,7 @@ export {
   evalPerplexity,
 } from "./training/evaluate.ts";
 export {
+  type BookDistribution,
   type BooleanSpec,
   type DataSpec,
   defineExperiment,
@@ -122,8 +123,8 @@ export {
   resolveHyperparameters,
 } from "./experiments/define.ts";
 export { DEFAULT_EXPERIMENT, listExperiments, loadExperiment } from "./experiments/mod.ts";
+export { EXECUTION_KEYS, referenceMismatch, referenceVerdict } from "./run/reference.ts";
 export {
-  referenceVerdict,
   resumeRun,
   type ResumeRunOptions,
   type RunIo,
@@ -135,6 +136,17 @@ export { assertSameData, type DataSource, loadRunData, type RunData } from "./ru
 export type { RunPosition } from "./run/session.ts";
 export { type LockHolder, RunLock } from "./run/lock.ts";
 export {
+  type Judgement,
+  judgeReproduction,
+  type RecordedRun,
+  recordedValues,
+  type ReproductionInput,
+  SPREAD_RULE,
+  summaryContradictions,
+  type VerdictName,
+} from "./run/reproduce.ts";
+export { applyPin, type Pin, pinRecordedEnvironment } from "./run/pin.ts";
+export {
   checkRunMemory,
   estimateRunMemory,
   formatBytes,
@@ -145,6 +157,7 @@ export { stopExitCode, type StopSignal, StopSignals } from "./run/stop.ts";
 export {
   checkpointDir,
   checkpointPath,
+  configurationKey,
   createRunDir,
   effectiveStatus,
   emptySummary,
@@ -181,3 +194,13 @@ export * from "./views/compare.ts";
 export * from "./views/plot_svg.ts";
 export * from "./views/terminal_chart.ts";
 export * from "./views/report.ts";
+export {
+  type MannWhitney,
+  mannWhitneyU,
+  mean,
+  median,
+  predictionInterval,
+  sampleSd,
+  studentTCdf,
+  studentTQuantile,
+} from "./core/stats.ts";

@@ -74,7 +74,7 @@ export interface TrainBenchResult {
  * import { SimpleRnnlm } from "@rnnlab/rnnlab";
  * import { matmulFlopsPerIter } from "./bench_train.ts";
  * const flops = matmulFlopsPerIter(new SimpleRnnlm(418, 100, 100, new Rng(1)), 50);
- * assert.ok(Math.abs(flops / 1e9 - 0.019) < 0.001); // SPEC §8
+ * assert.ok(Math.abs(flops / 1e9 - 0.019) < 0.001); // docs/references.md#matmul-flops-per-iteration
  * ```
  */
 export function matmulFlopsPerIter(model: LanguageModel, R: number): number {
@@ -105,8 +105,11 @@ export function matmulFlopsPerIter(model: LanguageModel, R: number): number {
  * Median GFLOP/s of `reps` single-precision `size^3` products (after two warm-up calls).
  *
  * @example
- * ```ts ignore
- * console.log(sgemmPeakGflops(1024, 9));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sgemmPeakGflops } from "./bench_train.ts";
+ * const gflops = sgemmPeakGflops(256, 3); // the benchmark's own: sgemmPeakGflops(1024, 11)
+ * assert.ok(Number.isFinite(gflops) && gflops > 0);
  * ```
  */
 export function sgemmPeakGflops(size = 1024, reps = 11): number {

@@ -44,8 +44,26 @@ Options:
  * input (the entry point prints it as `error: <message>`).
  *
  * @example
- * ```ts ignore
- * const code = await main(["ch05_simple_rnnlm", "--md", "--no-svg"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emptySummary } from "@rnnlab/rnnlab";
+ * import { main } from "./compare.ts";
+ * const root = await Deno.makeTempDir(); // e.g. results: two seeds of one configuration
+ * for (const [seed, ppl] of [[1, 5.5], [2, 6.5]]) {
+ *   const dir = `${root}/ch05_simple_rnnlm/20261127-23000${seed}-k3f9qa`;
+ *   await Deno.mkdir(dir, { recursive: true });
+ *   const summary = { ...emptySummary(), epochs_completed: 100, final_train_ppl: ppl };
+ *   const record = { experiment: "ch05_simple_rnnlm", status: "completed", seed, summary };
+ *   await Deno.writeTextFile(`${dir}/run.json`, JSON.stringify({ ...record, hyperparameters: {} }));
+ * }
+ * const out: string[] = [];
+ * const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t) };
+ * assert.equal(await main(["ch05_simple_rnnlm", "--root", root, "--md", "--no-svg"], io), 0);
+ * const [headers, , row] = out[0].split("\n");
+ * assert.ok(headers.startsWith("| experiment | run | seed | n | status | epochs | train ppl |"));
+ * assert.ok(row.includes("| 1,2 | 2 | completed | 100 ± 0 | 6.00 ± 0.71 |")); // pooled
+ * await assert.rejects(main(["ch05_simple_rnnlm", "--md", "--csv"], io), { name: "UserError" });
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export async function main(args: string[], io: Io = defaultIo): Promise<number> {

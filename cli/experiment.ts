@@ -37,7 +37,7 @@ import {
 } from "./main.ts";
 
 const USAGE =
-  "deno task experiment [name] [--key value ...] [--seed N] [--out DIR] [--data-dir DIR] [--quiet] | --resume RUN_DIR | --list";
+  "deno task experiment [name] [--key value ...] [--seed N | --seeds 1-10 [--jobs N]] [--out DIR] [--data-dir DIR] [--quiet] | --resume RUN_DIR | --list";
 
 const COMMON = {
   help: { type: "boolean", short: "h" },
@@ -47,6 +47,8 @@ const COMMON = {
   corpus: { type: "string" },
   split: { type: "string" },
   seed: { type: "string" },
+  seeds: { type: "string" },
+  jobs: { type: "string" },
   resume: { type: "string" },
   list: { type: "boolean" },
 } as const;
@@ -70,6 +72,12 @@ export function experimentHelp(e: Experiment): string {
     "",
     "hyperparameters (flag, default, allowed values):",
     `  ${"--seed".padEnd(16)} ${String(e.seed).padEnd(8)} an integer; seeds every random choice`,
+    `  ${"--seeds".padEnd(16)} ${
+      "".padEnd(8)
+    } a seed group instead, e.g. 1-10 or 1,3,7: one run per seed`,
+    `  ${"--jobs".padEnd(16)} ${
+      "1".padEnd(8)
+    } with --seeds: runs at a time (OpenBLAS threads split between them)`,
     ...rows,
     "",
     "other options:",
@@ -147,7 +155,9 @@ export async function main(args: string[]): Promise<number> {
       throw argError(e, resumeUsage);
     }
     refuseRepeats(tokens);
-    const extra = ["seed", "out", "corpus", "split"].filter((k) => k in first.values);
+    const extra = ["seed", "seeds", "jobs", "out", "corpus", "split"].filter((k) =>
+      k in first.values
+    );
     if (name || extra.length > 0) {
       throw new UserError(
         "--resume takes only a run directory; the run keeps its recorded settings",
@@ -205,22 +215,173 @@ export async function main(args: string[]): Promise<number> {
   }
   const hp = resolveHyperparameters(experiment, raw);
   const overrides = Object.fromEntries(Object.keys(raw).map((k) => [k, hp[k]]));
+  if (values.seeds !== undefined && values.seed !== undefined) {
+    throw new UserError("give --seed N for one run or --seeds for a group, not both");
+  }
+  if (values.jobs !== undefined && values.seeds === undefined) {
+    throw new UserError("--jobs goes with --seeds (how many runs of the group at a time)");
+  }
+  const outRoot = typeof values.out === "string" ? userPath(values.out) : "results";
+  const dataDir = typeof values["data-dir"] === "string" ? userPath(values["data-dir"]) : undefined;
+  const corpus = typeof values.corpus === "string"
+    ? await corpusOption(values.corpus, values.split as string | undefined)
+    : undefined;
+  if (typeof values.seeds === "string") {
+    const seeds = parseSeeds(values.seeds);
+    const jobs = values.jobs === undefined ? 1 : parseJobs(values.jobs as string, seeds.length);
+    return await runGroup(experiment.name, seeds, jobs, {
+      raw,
+      out: outRoot,
+      dataDir,
+      corpus: typeof values.corpus === "string"
+        ? (await Deno.realPath(userPath(values.corpus)))
+        : undefined,
+      split: values.split as string | undefined,
+      quiet: Boolean(values.quiet),
+      run: (seed) =>
+        startRun({
+          experiment,
+          hyperparameters: hp,
+          overrides,
+          seed,
+          out: outRoot,
+          quiet: Boolean(values.quiet),
+          data: { dataDir, corpus },
+        }),
+    });
+  }
   const seed = typeof values.seed === "string" ? parseSeed(values.seed) : experiment.seed;
   const out = await startRun({
     experiment,
     hyperparameters: hp,
     overrides,
     seed,
-    out: typeof values.out === "string" ? userPath(values.out) : "results",
+    out: outRoot,
     quiet: Boolean(values.quiet),
-    data: {
-      dataDir: typeof values["data-dir"] === "string" ? userPath(values["data-dir"]) : undefined,
-      corpus: typeof values.corpus === "string"
-        ? await corpusOption(values.corpus, values.split as string | undefined)
-        : undefined,
-    },
+    data: { dataDir, corpus },
   });
   return await finish(out);
+}
+
+/** What {@linkcode runGroup} needs to run one seed here or in a child process. */
+interface GroupOptions {
+  /** The hyperparameters given, by snake_case key, as typed. */
+  raw: Record<string, string>;
+  out: string;
+  dataDir?: string;
+  /** The corpus path, absolute. */
+  corpus?: string;
+  split?: string;
+  quiet: boolean;
+  /** Runs one seed in this process. */
+  run: (seed: number) => Promise<RunOutcome>;
+}
+
+/**
+ * Runs a seed group: one run per seed, one after another in this process, or `jobs` at a time in
+ * child processes, each with `floor(cores / jobs)` OpenBLAS threads and no helper worker, so that
+ * the group shares the machine without oversubscribing it. Each run is an ordinary run with its
+ * own record; the group is the set of runs of one configuration. Returns 0 when every run
+ * completed, else the first other exit code (a stop signal ends the group).
+ */
+async function runGroup(
+  name: string,
+  seeds: number[],
+  jobs: number,
+  o: GroupOptions,
+): Promise<number> {
+  const say = (line: string) => {
+    try {
+      console.log(line);
+    } catch { /* the terminal is gone */ }
+  };
+  if (jobs === 1) {
+    for (const seed of seeds) {
+      if (!o.quiet) say(`seed ${seed} of ${seeds.join(", ")}`);
+      const out = await o.run(seed);
+      const code = await finish(out);
+      if (code !== 0) return code;
+    }
+    return 0;
+  }
+  const cores = navigator.hardwareConcurrency ?? 1;
+  const threads = String(Math.max(1, Math.floor(cores / jobs)));
+  const args = (seed: number) => [
+    "task",
+    "-q",
+    "experiment",
+    name,
+    "--seed",
+    String(seed),
+    ...Object.entries(o.raw).flatMap(([k, v]) => [flagName(k), v]),
+    "--out",
+    o.out,
+    ...(o.dataDir ? ["--data-dir", o.dataDir] : []),
+    ...(o.corpus ? ["--corpus", o.corpus] : []),
+    ...(o.split ? ["--split", o.split] : []),
+    "--quiet",
+  ];
+  const queue = [...seeds];
+  let failed = 0;
+  const worker = async () => {
+    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+      if (failed !== 0) return;
+      const child = new Deno.Command(Deno.execPath(), {
+        args: args(seed),
+        cwd: new URL("../", import.meta.url),
+        env: { OPENBLAS_NUM_THREADS: threads, RNNLAB_WORKERS: "0", INIT_CWD: Deno.cwd() },
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const res = await child.output();
+      const dir = new TextDecoder().decode(res.stdout).trim().split("\n").at(-1) ?? "";
+      const err = new TextDecoder().decode(res.stderr).trim();
+      if (res.code === 0) say(o.quiet ? dir : `seed ${seed}: ${dir}`);
+      else {
+        say(`seed ${seed} ended with exit code ${res.code}${dir ? `: ${dir}` : ""}`);
+        if (err) say(`  ${err.split("\n").at(-1)}`);
+        if (failed === 0) failed = res.code;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+  return failed;
+}
+
+/**
+ * `--seeds 1-10` or `--seeds 1,3,7` (or both: `1-3,7`) as distinct seeds in the order given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSeeds } from "./experiment.ts";
+ * assert.deepEqual(parseSeeds("1-3,7"), [1, 2, 3, 7]);
+ * assert.throws(() => parseSeeds("3-1"), /--seeds 3-1/);
+ * ```
+ */
+export function parseSeeds(raw: string): number[] {
+  const bad = () =>
+    new UserError(
+      `--seeds ${raw}: give seeds as a range or a list, e.g. 1-10 or 1,3,7 (each in [0, 4294967295], each once)`,
+    );
+  const seeds: number[] = [];
+  for (const part of raw.split(",")) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw bad();
+    const a = parseSeed(m[1]), b = m[2] === undefined ? a : parseSeed(m[2]);
+    if (b < a || b - a > 10000) throw bad();
+    for (let s = a; s <= b; s++) seeds.push(s);
+  }
+  if (new Set(seeds).size !== seeds.length || seeds.length === 0) throw bad();
+  return seeds;
+}
+
+function parseJobs(raw: string, seeds: number): number {
+  const v = Number(raw);
+  if (!/^\d+$/.test(raw) || v < 1) {
+    throw new UserError(`--jobs ${raw}: must be an integer >= 1 (runs of the group at a time)`);
+  }
+  return Math.min(v, seeds);
 }
 
 /** Draws the run's curve beside its record and prints the run directory, the last line. */

@@ -15,8 +15,17 @@ type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
  * Runs `main`, exits with its return code; user errors print `error: <message>` and exit non-zero.
  *
  * @example
- * ```ts ignore
- * if (import.meta.main) await runCli(() => main(Deno.args));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * // An entry point ends with: if (import.meta.main) await runCli(() => main(Deno.args));
+ * // Here one whose main refuses its input, run as its own process since runCli exits:
+ * const script = `import { runCli } from "${import.meta.resolve("./main.ts")}";
+ *   import { UserError } from "${import.meta.resolve("../core/errors.ts")}";
+ *   await runCli(() => Promise.reject(new UserError("unknown experiment 'ch99'")));`;
+ * const child = new Deno.Command(Deno.execPath(), { args: ["eval", script], stderr: "piped" });
+ * const { code, stderr } = await child.output();
+ * assert.equal(code, 2); // the UserError's exitCode
+ * assert.equal(new TextDecoder().decode(stderr), "error: unknown experiment 'ch99'\n"); // no trace
  * ```
  */
 export async function runCli(main: () => Promise<number>): Promise<never> {
@@ -62,8 +71,21 @@ export const defaultIo: Io = { out: (t) => console.log(t), err: (t) => console.e
  * An option given twice (`--lr 0.1 --lr 0.2`) is refused rather than silently taking the last.
  *
  * @example
- * ```ts ignore
- * const { values } = parseCliArgs({ args, options: { json: { type: "boolean" } } }, "deno task runs [--json]");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCliArgs } from "./main.ts";
+ * const usage = "deno task runs [--json] [--lr X]";
+ * const options = { json: { type: "boolean" }, lr: { type: "string" } } as const;
+ * const { values } = parseCliArgs({ args: ["--json", "--lr", "-1"], options }, usage);
+ * assert.equal(values.json, true);
+ * assert.equal(values.lr, "-1"); // a negative value stays with its option
+ * assert.throws(() => parseCliArgs({ args: ["--jsn"], options }, usage), {
+ *   name: "UserError",
+ *   message: /^Unknown option '--jsn'.*; usage: deno task runs \[--json\] \[--lr X\]$/,
+ * });
+ * assert.throws(() => parseCliArgs({ args: ["--lr", "1", "--lr", "2"], options }, usage), {
+ *   message: "--lr is given twice (1, 2); give it once",
+ * });
  * ```
  */
 export function parseCliArgs<T extends ParseArgsConfig>(

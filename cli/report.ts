@@ -28,8 +28,19 @@ Options:
  * input (the entry point prints it as `error: <message>`).
  *
  * @example
- * ```ts ignore
- * const code = await main(["--out", "/tmp/report.html"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { main } from "./report.ts";
+ * const dir = await Deno.makeTempDir();
+ * const out: string[] = [];
+ * const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t) };
+ * await Deno.mkdir(`${dir}/results`); // no runs yet
+ * const code = await main(["--out", `${dir}/report.html`, "--root", `${dir}/results`], io);
+ * assert.equal(code, 0);
+ * assert.match(out[0], /^wrote .*report\.html \(0 runs\)$/);
+ * assert.match(await Deno.readTextFile(`${dir}/report.html`), /No runs found/);
+ * await assert.rejects(main(["--out", dir], io), { name: "UserError" }); // a folder
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function main(args: string[], io: Io = defaultIo): Promise<number> {

@@ -42,8 +42,26 @@ function fmt(v: number | null | undefined, digits = 2): string {
  * Formats runs as an aligned table, one line per run.
  *
  * @example
- * ```ts ignore
- * console.log(runsTable((await listRuns(["results"])).runs));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emptySummary, type RunInfo, type RunRecord } from "@rnnlab/rnnlab";
+ * import { runsTable } from "./runs.ts";
+ * // Usually `(await listRuns(["results"])).runs`; here one run made up:
+ * const hyperparameters: Record<string, number> = { lr: 0.1, max_epoch: 100 };
+ * const figures = { epochs_completed: 100, final_train_ppl: 5.84, wall_time_s: 12.34 };
+ * const summary = { ...emptySummary(), ...figures };
+ * const record = { seed: 1, hyperparameters, summary } as RunRecord;
+ * const experiment = "ch05_simple_rnnlm", runId = "20261127-230102-k3f9qa";
+ * const dir = `results/${experiment}/${runId}`;
+ * const run: RunInfo = { dir, experiment, runId, record, status: "completed" };
+ * const [headers, rule, row] = runsTable([run]).split("\n");
+ * assert.equal(headers.split(/ {2,}/).length, 10);
+ * assert.match(rule, /^-+( +-+){9}$/);
+ * assert.deepEqual(row.split(/ {2,}/), [
+ *   ..."ch05_simple_rnnlm 20261127-230102-k3f9qa completed 1".split(" "),
+ *   "lr=0.1 max_epoch=100 (defaults)",
+ *   ..."100/100 5.84 - - 12.3".split(" "),
+ * ]);
  * ```
  */
 export function runsTable(runs: RunInfo[]): string {
@@ -88,8 +106,25 @@ export function runsTable(runs: RunInfo[]): string {
  * input (the entry point prints it as `error: <message>`).
  *
  * @example
- * ```ts ignore
- * const code = await main(["--root", "results", "--json"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emptySummary } from "@rnnlab/rnnlab";
+ * import { main } from "./runs.ts";
+ * const root = await Deno.makeTempDir(); // e.g. results
+ * const dir = `${root}/ch05_simple_rnnlm/20261127-230102-k3f9qa`;
+ * await Deno.mkdir(dir, { recursive: true });
+ * const record = { experiment: "ch05_simple_rnnlm", status: "completed", seed: 1 };
+ * const fields = { hyperparameters: { lr: 0.1 }, summary: emptySummary() };
+ * await Deno.writeTextFile(`${dir}/run.json`, JSON.stringify({ ...record, ...fields }));
+ * const out: string[] = [], err: string[] = [];
+ * const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+ * assert.equal(await main(["--root", root, "--json"], io), 0);
+ * const [run] = JSON.parse(out[0]);
+ * assert.equal(run.run_id, "20261127-230102-k3f9qa");
+ * assert.equal(run.status, "completed");
+ * assert.deepEqual(err, []);
+ * await assert.rejects(main(["ch99", "--root", root], io), { name: "UserError" });
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export async function main(args: string[], io: Io = defaultIo): Promise<number> {

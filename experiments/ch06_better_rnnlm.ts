@@ -24,7 +24,7 @@ export default defineExperiment({
     metric: "test_ppl",
     band: [70, 80],
     source:
-      "PyTorch word_language_model, identical configuration: test 75.96; Inan et al. 2016: 73.9",
+      "PyTorch word_language_model, the same sizes and schedule: test 75.96; Inan et al. 2016: 73.9 (docs/references.md#ch06-betterrnnlm)",
   },
   data: () => ({ corpus: "ptb" }),
   model: (hp, vocabSize, rng) =>

@@ -16,9 +16,14 @@ export default defineExperiment({
   hyperparameters: ch06Specs(),
   reference: {
     metric: "test_ppl",
-    band: [125, 140],
+    band: [134.63, 136.54],
     source:
-      "book's published weights 136.08; book code on this machine type 134.50; readers 135.7-137.0",
+      "the book's ch06/train_rnnlm.py, 5 seeds; its published weights score 136.08 (docs/references.md#ch06-rnnlm)",
+    distribution: {
+      metric: "test_ppl",
+      values: [135.89, 135.28, 134.67, 134.63, 136.54],
+      source: "docs/references.md#five-seeds-of-the-book-code",
+    },
   },
   data: () => ({ corpus: "ptb" }),
   model: (hp, vocabSize, rng) =>

@@ -57,14 +57,35 @@ export type Resolved<S> = { [K in keyof S]: HyperValue<S[K]> };
 /** Resolved hyperparameters: key → value. Keys are snake_case; the command line uses kebab-case. */
 export type Hyperparameters = Record<string, number | boolean>;
 
-/** The book's figure an experiment should reproduce, and the band that counts as reproduced. */
+/**
+ * What the book's own code reached over several seeds: the values per seed of the training
+ * perplexity at some epochs (`train_ppl`), or of the test perplexity at the end (`test_ppl`).
+ * A run is judged against their range; a seed group against their distribution.
+ */
+export interface BookDistribution {
+  /** `"train_ppl"` (per epoch, `epochs`) or `"test_ppl"` (`values`). */
+  metric: "train_ppl" | "test_ppl";
+  /** For `train_ppl`: epoch → the value of each seed. */
+  epochs?: Record<number, number[]>;
+  /** For `test_ppl`: the value of each seed. */
+  values?: number[];
+  /** Where the figures come from (a section of docs/references.md). */
+  source: string;
+}
+
+/**
+ * The book's figure an experiment should reproduce. With `distribution`, the book code's seeds;
+ * otherwise a single figure and the band that counts as reproducing it (`metric`, `band`).
+ */
 export interface ReferenceFigure {
   /** Which summary metric is compared, e.g. `"final_train_ppl"` or `"test_ppl"`. */
   metric: "final_train_ppl" | "test_ppl" | "test_ppl_best";
-  /** Inclusive band `[low, high]` of values that reproduce the figure. */
+  /** Inclusive band `[low, high]` of values that reproduce the figure (the book's range, with a distribution). */
   band: [number, number];
   /** Where the figure comes from. */
   source: string;
+  /** The book code's seeds, when they are known. */
+  distribution?: BookDistribution;
 }
 
 /** Which corpus an experiment reads. */
@@ -85,8 +106,16 @@ export interface Experiment<S extends HyperSpecs = HyperSpecs> {
   seed: number;
   /** The hyperparameters it accepts, by snake_case key. */
   hyperparameters: S;
-  /** The book's figure the run should reproduce, or null when there is none. */
+  /**
+   * The book's figure the run should reproduce, or null when there is none. It applies to runs
+   * of the reference configuration only: the defaults (fewer epochs allowed) on PTB.
+   */
   reference: ReferenceFigure | null;
+  /**
+   * The epochs at which runs are compared with each other and with the book (`reproduce`, seed
+   * groups); every epoch when absent.
+   */
+  checkpoints?: number[];
   /** Which corpus to train on, given the resolved hyperparameters. */
   data(hp: Resolved<S>): DataSpec;
   /** Builds the model for a vocabulary of `vocabSize` words, drawing its initial weights from `rng`. */

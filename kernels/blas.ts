@@ -83,7 +83,9 @@ type Lib = Deno.DynamicLibrary<typeof SYMBOLS>;
 
 let lib: Lib | null = null;
 let loadedPath = "";
-let coreTypeSource: "environment" | "cpu-flags" | "library" = "library";
+let coreTypeSource: "pinned" | "environment" | "cpu-flags" | "library" = "library";
+let pinnedFrom: string | null = null;
+let pinned: { core: string; l2Size: string | null } | null = null;
 
 /** The file names and paths tried, in order, when `OPENBLAS_LIB` is not set. */
 export function candidatePaths(
@@ -115,6 +117,13 @@ export function candidatePaths(
 }
 
 function chooseCoreType(): void {
+  if (pinned !== null) {
+    Deno.env.set("OPENBLAS_CORETYPE", pinned.core);
+    if (pinned.l2Size === null) Deno.env.delete("OPENBLAS_L2_SIZE");
+    else Deno.env.set("OPENBLAS_L2_SIZE", pinned.l2Size);
+    coreTypeSource = "pinned";
+    return;
+  }
   let preset: string | undefined;
   try {
     preset = Deno.env.get("OPENBLAS_CORETYPE");
@@ -188,6 +197,73 @@ function load(): Lib {
   );
 }
 
+/**
+ * The CPU flags each of OpenBLAS's x86-64 kernel families needs (lowercase names, as
+ * `OPENBLAS_CORETYPE` takes them). A family missing here is tried, and checked after loading.
+ */
+const CORE_FLAGS: Record<string, string[]> = {
+  sapphirerapids: ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_bf16", "amx_bf16"],
+  cooperlake: ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_bf16"],
+  skylakex: ["avx512f", "avx512bw", "avx512vl", "avx512dq"],
+  haswell: ["avx2", "fma"],
+  zen: ["avx2", "fma"],
+  sandybridge: ["avx"],
+  nehalem: ["sse4_2"],
+  penryn: ["sse4_1"],
+  core2: ["ssse3"],
+  prescott: ["pni"],
+};
+
+/**
+ * Asks that OpenBLAS load with kernel family `core` (and `OPENBLAS_L2_SIZE` = `l2Size`), whatever
+ * the environment says: a run that is resumed or reproduced computes with the kernels it was
+ * made with. Call it before anything loads the library. Returns null when the pin is set, or
+ * one line saying why this machine cannot run that core (another architecture, or a CPU without
+ * its instructions; the caller then judges the run by statistics instead of bit for bit).
+ *
+ * @example
+ * ```ts ignore
+ * const why = pinBlasCore("SkylakeX", null, "results/ch05_simple_rnnlm/<run-id>");
+ * if (why) console.log(why);
+ * ```
+ */
+export function pinBlasCore(core: string, l2Size: string | null, from: string): string | null {
+  if (lib !== null) {
+    const now = cString(lib.symbols.openblas_get_corename());
+    return now.toLowerCase() === core.toLowerCase()
+      ? null
+      : `OpenBLAS is already loaded with its ${now} kernels, not ${core}`;
+  }
+  const key = core.toLowerCase();
+  if (CORE_FLAGS[key] !== undefined) {
+    if (Deno.build.arch !== "x86_64") {
+      return `the record ran OpenBLAS's ${core} kernels on x86-64; this machine is ${Deno.build.arch}`;
+    }
+    const flags = cpuInfo()?.flags;
+    const missing = flags ? CORE_FLAGS[key].filter((f) => !flags.has(f)) : [];
+    if (missing.length > 0) {
+      return `this CPU cannot run OpenBLAS's ${core} kernels (it lacks ${missing.join(", ")})`;
+    }
+  }
+  pinned = { core, l2Size };
+  pinnedFrom = from;
+  return null;
+}
+
+/**
+ * The library's version, `"0.3.21"` from its config string, or null when it does not say.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openblasVersion } from "@rnnlab/rnnlab";
+ * assert.equal(openblasVersion("OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64"), "0.3.21");
+ * ```
+ */
+export function openblasVersion(config: string): string | null {
+  return /OpenBLAS (\d+\.\d+\.\d+)/.exec(config)?.[1] ?? null;
+}
+
 /** What the loaded OpenBLAS says about itself; recorded in every run record. */
 export interface BlasInfo {
   /** The path that was loaded. */
@@ -196,8 +272,16 @@ export interface BlasInfo {
   config: string;
   /** `openblas_get_corename()`: the kernel family in use. */
   core: string;
-  /** Where the core came from: the user's `OPENBLAS_CORETYPE`, this module's CPU-flag check, or the library. */
+  /**
+   * Where the core came from: `"pinned"` (from a recorded run, by {@linkcode pinBlasCore}), the
+   * user's `OPENBLAS_CORETYPE` (`"environment"`), this module's CPU-flag check (`"cpu-flags"`),
+   * or the library's own choice (`"library"`).
+   */
   coreSource: string;
+  /** The run directory the core was pinned from, or null. */
+  pinnedFrom: string | null;
+  /** `OPENBLAS_L2_SIZE` as the library saw it (it changes the blocking), or null when unset. */
+  l2Size: string | null;
   /** Threads OpenBLAS uses for one call. */
   threads: number;
 }
@@ -207,8 +291,11 @@ export interface BlasInfo {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blasInfo } from "@rnnlab/rnnlab";
- * console.log(blasInfo().config);
+ * const info = blasInfo();
+ * assert.match(info.config, /^OpenBLAS \d/);
+ * assert.ok(info.threads >= 1 && info.core !== "");
  * ```
  */
 export function blasInfo(): BlasInfo {
@@ -218,6 +305,8 @@ export function blasInfo(): BlasInfo {
     config: cString(l.symbols.openblas_get_config()),
     core: cString(l.symbols.openblas_get_corename()),
     coreSource: coreTypeSource,
+    pinnedFrom,
+    l2Size: envOrNull("OPENBLAS_L2_SIZE"),
     threads: l.symbols.openblas_get_num_threads(),
   };
 }
@@ -249,6 +338,14 @@ export function setBlasThreads(n: number): void {
  */
 export function blasThreads(): number {
   return load().symbols.openblas_get_num_threads();
+}
+
+function envOrNull(name: string): string | null {
+  try {
+    return Deno.env.get(name) ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function cString(p: Deno.PointerValue): string {

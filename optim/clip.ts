@@ -2,7 +2,7 @@
  * Gradient clipping by global norm (chapter 6).
  *
  * `norm = sqrt(sum of squares of every distinct gradient)`, `rate = maxNorm / (norm + 1e-6)`; if
- * `rate < 1` every gradient is multiplied by `rate` (SPEC §4). A parameter shared by two layers
+ * `rate < 1` every gradient is multiplied by `rate` (docs/model.md#gradient-clipping). A parameter shared by two layers
  * (weight tying) is counted and scaled once.
  *
  * @module

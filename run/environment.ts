@@ -7,6 +7,7 @@
  */
 
 import { blasInfo } from "../kernels/blas.ts";
+import { parallelEnabled } from "../kernels/pool.ts";
 import { sha256Hex } from "../core/hash.ts";
 import { cpuInfo } from "../core/cpuinfo.ts";
 
@@ -28,8 +29,23 @@ export interface Environment {
   cpu_model: string;
   /** Logical CPUs, as `navigator.hardwareConcurrency`. */
   cpu_count: number;
-  /** The loaded OpenBLAS as {@linkcode blasInfo} describes it (`core_source` is its `coreSource`). */
-  openblas: { config: string; core: string; core_source: string; threads: number; path: string };
+  /**
+   * The loaded OpenBLAS as {@linkcode blasInfo} describes it: its config string, the kernel
+   * family (`core`) and why that one (`core_source`: `pinned`, `environment`, `cpu-flags` or
+   * `library`; `pinned_from` names the record it was pinned from), `OPENBLAS_L2_SIZE` as set
+   * (`l2_size`), threads and path. Older records lack the last fields.
+   */
+  openblas: {
+    config: string;
+    core: string;
+    core_source: string;
+    pinned_from?: string | null;
+    l2_size?: string | null;
+    threads: number;
+    path: string;
+  };
+  /** Helper workers the kernels shared work with (0 or 1; `RNNLAB_WORKERS=0` turns it off). */
+  workers?: number;
   /**
    * The checkout: `HEAD`'s commit, and whether the work tree has uncommitted changes outside
    * `results/` (each `null` when git cannot tell).
@@ -129,9 +145,12 @@ export async function collectEnvironment(experimentUrl: URL): Promise<Environmen
       config: blas.config,
       core: blas.core,
       core_source: blas.coreSource,
+      pinned_from: blas.pinnedFrom,
+      l2_size: blas.l2Size,
       threads: blas.threads,
       path: blas.path,
     },
+    workers: parallelEnabled() ? 1 : 0,
     git: { commit, dirty: status === null ? null : status.trim() !== "" },
     deno_lock_sha256: await hashFile(new URL("deno.lock", ROOT)),
     experiment_sha256: (await hashFile(experimentUrl)) ?? "",

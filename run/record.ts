@@ -83,21 +83,31 @@ export function emptySummary(): RunSummary {
   };
 }
 
-/** Whether the run reproduced its experiment's reference figure. */
+/** Whether the run reproduced its experiment's reference figure (see `run/reference.ts`). */
 export interface ReferenceVerdict {
   /**
-   * Whether `value` lies in `band`; `not_applicable` when the experiment has no reference figure
-   * or the run has not measured its metric.
+   * `inside_book_range` / `outside_book_range` against the book code's seeds, `within_band` /
+   * `outside_band` against a single figure, `not_applicable` when the run is not of the
+   * reference configuration (`reason` says why) or has not measured the metric yet.
    */
-  verdict: "within_band" | "outside_band" | "not_applicable";
+  verdict:
+    | "inside_book_range"
+    | "outside_book_range"
+    | "within_band"
+    | "outside_band"
+    | "not_applicable";
   /** The summary metric compared, e.g. `"test_ppl"`, or null without a reference figure. */
   metric: string | null;
-  /** The run's value of `metric`, or null when not measured. */
+  /** The run's value of `metric` (at the last checkpoint), or null when not measured. */
   value: number | null;
-  /** Inclusive band `[low, high]` that counts as reproduced, or null without a reference figure. */
+  /** The book's range (or the band) at that checkpoint, or null without a reference figure. */
   band: [number, number] | null;
   /** Where the reference figure comes from, or null without one. */
   source: string | null;
+  /** Why the verdict is `not_applicable`. */
+  reason?: string;
+  /** Against per-epoch book figures: the run's value and the book's range at each epoch. */
+  checkpoints?: { epoch: number; value: number; range: [number, number]; inside: boolean }[];
 }
 
 /** Contents of `run.json`. */
@@ -444,4 +454,39 @@ export function checkpointPath(
     }
   };
   return !exists(current) && exists(legacy) ? legacy : current;
+}
+
+/**
+ * The configuration of a run, as a string: its experiment, its hyperparameters (but those that
+ * only say how to compute, such as `blas_threads`) and its data (corpus, cut and every file's
+ * SHA-256). Runs with the same key and distinct seeds are replicates of one configuration;
+ * runs with the same key and seed should agree bit for bit.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configurationKey } from "@rnnlab/rnnlab";
+ * const data = { corpus: "ptb", train_tokens: 1000, valid_tokens: 0, test_tokens: 0, vocab_size: 418, files: [] };
+ * const a = { experiment: "ch05", hyperparameters: { lr: 0.1, blas_threads: 1 }, data };
+ * const b = { experiment: "ch05", hyperparameters: { blas_threads: 2, lr: 0.1 }, data };
+ * assert.equal(configurationKey(a), configurationKey(b));
+ * assert.notEqual(configurationKey(a), configurationKey({ ...a, data: { ...data, vocab_size: 419 } }));
+ * ```
+ */
+export function configurationKey(
+  rec: Pick<RunRecord, "experiment" | "hyperparameters" | "data">,
+): string {
+  const hp = Object.entries(rec.hyperparameters ?? {})
+    .filter(([k]) => k !== "blas_threads")
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const d = rec.data;
+  const data = d
+    ? [
+      d.corpus,
+      d.train_tokens,
+      d.vocab_size,
+      (d.files ?? []).map((f) => `${f.split}:${f.sha256}`).sort(),
+    ]
+    : null;
+  return JSON.stringify([rec.experiment, hp, data]);
 }

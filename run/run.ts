@@ -27,15 +27,17 @@ import { assertSameData, type DataSource, loadRunData, type RunData } from "./da
 import { collectEnvironment, gitDiff } from "./environment.ts";
 import { RunLock } from "./lock.ts";
 import { checkRunMemory, estimateRunMemory } from "./memory.ts";
+import { applyPin, type Pin, pinRecordedEnvironment } from "./pin.ts";
+import { referenceVerdict } from "./reference.ts";
 import { type LoopEnd, runLoop, timedSummary } from "./loop.ts";
 import { Progress } from "./progress.ts";
 import {
   checkpointPath,
   createRunDir,
   emptySummary,
+  type MetricLine,
   parseMetrics,
   readRunRecord,
-  type ReferenceVerdict,
   type RunRecord,
   type RunSummary,
   SCHEMA_VERSION,
@@ -71,8 +73,11 @@ export interface StartRunOptions extends RunIo {
   out: string;
   /** Where the data comes from (PTB folder, or the user's corpus). */
   data?: DataSource;
-  /** The record this run reproduces: its data must be the same files (`reproduce`). */
-  expectData?: { record: RunRecord; dir: string };
+  /**
+   * The record this run reproduces (`reproduce`): its data must be the same files, and the run
+   * computes with the record's kernels, threads and worker count where this machine can.
+   */
+  reproduces?: { record: RunRecord; dir: string };
 }
 
 /** What {@linkcode resumeRun} needs besides the run directory. */
@@ -91,6 +96,8 @@ export interface RunOutcome {
   exitCode: number;
   /** The final contents of the run's `run.json`. */
   record: RunRecord;
+  /** For a resumed or reproducing run: whether the recorded environment was pinned, and why not. */
+  pin: Pin | null;
 }
 
 /**
@@ -131,9 +138,12 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   using stop = await StopSignals.listen();
   const exp = o.experiment, hp = o.hyperparameters;
   const plan = exp.plan(hp);
+  const from = o.reproduces;
+  let pin = from ? pinRecordedEnvironment(from.record.environment, from.dir) : null;
   applyThreads(plan);
+  if (pin && from) pin = applyPin(pin, from.record.environment);
   const data = await loadRunData(exp.data(hp), plan, o.data ?? {});
-  if (o.expectData) assertSameData(o.expectData.record, data, o.expectData.dir);
+  if (from) assertSameData(from.record, data, from.dir);
   const memory = estimateRunMemory(exp, hp, plan, data.vocabSize);
   checkRunMemory(exp.name, memory);
   refuseIfStopped(stop);
@@ -166,7 +176,11 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     memory_estimate_mb: Math.round(memory.total / 1e6),
     environment,
     summary: emptySummary(),
-    reference: referenceVerdict(exp, emptySummary()),
+    reference: referenceVerdict(exp, {
+      hyperparameters: hp,
+      data: data.info,
+      summary: emptySummary(),
+    }, []),
   };
   const outside = envOr("RNNLAB_CHECKPOINT_DIR");
   if (outside) record.checkpoint_dir = `${outside}/${exp.name}/${runId}`;
@@ -198,7 +212,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     summary: emptySummary(),
     pending: null,
     priorTrainSeconds: 0,
-  });
+  }, pin);
 }
 
 /**
@@ -245,7 +259,16 @@ export async function resumeRun(dir: string, o: ResumeRunOptions = {}): Promise<
     const { experiment: exp, url } = loadExperiment(record.experiment);
     const hp = recordedHyperparameters(exp, record, dir);
     const plan = exp.plan(hp);
+    // The process that wrote the checkpoint computed with these: continue with the same.
+    const last = record.resumes?.at(-1)?.environment ?? record.environment;
+    let pin = pinRecordedEnvironment(last, dir);
     applyThreads(plan);
+    pin = applyPin(pin, last);
+    if (pin.why && !o.quiet) {
+      safe(o.print ?? ((l: string) => console.log(l)))(
+        `not pinned: ${pin.why}; the rest of this run computes with other kernels and may differ in the last bits from an uninterrupted run`,
+      );
+    }
     const data = await loadRunData(exp.data(hp), plan, {
       dataDir: o.dataDir,
       corpus: record.data?.text_corpus,
@@ -299,7 +322,7 @@ export async function resumeRun(dir: string, o: ResumeRunOptions = {}): Promise<
       summary: { ...position.summary },
       pending: position.pending_epoch ?? null,
       priorTrainSeconds: position.train_time_s,
-    });
+    }, pin);
   } catch (e) {
     lock.release();
     throw e;
@@ -318,6 +341,7 @@ async function execute(
   stop: StopSignals,
   io: RunIo,
   from: { summary: RunSummary; pending: RunPosition["pending_epoch"]; priorTrainSeconds: number },
+  pin: Pin | null,
 ): Promise<RunOutcome> {
   const print = safe(io.print ?? ((l: string) => console.log(l)));
   const say = io.quiet ? () => {} : print;
@@ -354,7 +378,7 @@ async function execute(
     session.releaseReserve(); // the room kept for this record
     progress.done();
     const seconds = from.priorTrainSeconds + (performance.now() - t0) / 1000;
-    finish(record, summary, end, seconds, trainer, exp);
+    finish(record, summary, end, seconds, trainer, exp, session.lines);
     try {
       await session.writeRecord();
     } catch { /* the disk that failed may not take the record either; it reads as crashed */ }
@@ -363,7 +387,7 @@ async function execute(
   }
   progress.done();
   const trainSeconds = from.priorTrainSeconds + (performance.now() - t0) / 1000;
-  finish(record, summary, end, trainSeconds, trainer, exp);
+  finish(record, summary, end, trainSeconds, trainer, exp, session.lines);
   try {
     if (end.kind === "completed" || end.kind === "diverged") {
       await session.saveLast(model, {
@@ -396,7 +420,7 @@ async function execute(
     : end.kind === "interrupted"
     ? stopExitCode(end.signal)
     : 3;
-  return { dir: session.dir, status: record.status, exitCode, record: { ...record } };
+  return { dir: session.dir, status: record.status, exitCode, record: { ...record }, pin };
 }
 
 /** Fills the record's final fields from how the loop ended. */
@@ -407,6 +431,7 @@ function finish(
   trainSeconds: number,
   trainer: Trainer,
   exp: Experiment,
+  lines: readonly MetricLine[],
 ): void {
   const now = new Date().toISOString();
   record.finished_at = now;
@@ -431,33 +456,7 @@ function finish(
     record.status = "failed";
     record.exit_reason = end.reason;
   }
-  record.reference = referenceVerdict(exp, record.summary);
-}
-
-/** Compares the summary with the experiment's reference figure. */
-export function referenceVerdict(exp: Experiment, summary: RunSummary): ReferenceVerdict {
-  const ref = exp.reference;
-  if (!ref) {
-    return { verdict: "not_applicable", metric: null, value: null, band: null, source: null };
-  }
-  const value = summary[ref.metric];
-  if (value === null) {
-    return {
-      verdict: "not_applicable",
-      metric: ref.metric,
-      value: null,
-      band: ref.band,
-      source: ref.source,
-    };
-  }
-  const inside = value >= ref.band[0] && value <= ref.band[1];
-  return {
-    verdict: inside ? "within_band" : "outside_band",
-    metric: ref.metric,
-    value,
-    band: ref.band,
-    source: ref.source,
-  };
+  record.reference = referenceVerdict(exp, record, lines);
 }
 
 /** Sets OpenBLAS's threads as the plan says (0 keeps the library's default). */

@@ -55,6 +55,7 @@ export interface SubmittedJobArray {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { submitJobArray, waitForJobArray } from "@rnnlab/rnnlab";
  * const job = await submitJobArray({
  *   commands: [1, 2, 3].map((s) => `deno task experiment ch05_simple_rnnlm --seed ${s}`),
@@ -62,8 +63,11 @@ export interface SubmittedJobArray {
  *   partition: "cpu",
  *   time: "1:00:00",
  * });
+ * assert.match(job.jobId, /^\d+$/);
+ * assert.equal(job.tasks, 3);
+ * assert.equal(job.script, "/shared/sweeps/ch05/logs/rnnlab.sbatch");
  * const states = await waitForJobArray(job, { timeoutMs: 2 * 3600_000 });
- * console.log(states.map((s) => s.state)); // [ "completed", "completed", "completed" ]
+ * assert.deepEqual(states.map((s) => s.state), ["completed", "completed", "completed"]);
  * ```
  */
 export async function submitJobArray(
@@ -93,9 +97,15 @@ export async function submitJobArray(
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { jobArrayStates } from "@rnnlab/rnnlab";
+ * // Job 812, three tasks: task 0 has exited with status 0, the other two still run.
  * const job = { jobId: "812", tasks: 3, logDir: "/shared/sweeps/ch05/logs", script: "" };
- * for (const s of await jobArrayStates(job)) console.log(s.task, s.state, s.source);
+ * const states = await jobArrayStates(job);
+ * assert.deepEqual(states.map((s) => s.task), [0, 1, 2]);
+ * assert.deepEqual(states.map((s) => s.state), ["completed", "running", "running"]);
+ * assert.equal(states[0].exitCode, 0);
+ * assert.equal(states[1].source, "squeue");
  * ```
  */
 export async function jobArrayStates(
@@ -159,10 +169,14 @@ export interface WaitOptions extends SlurmOptions {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { waitForJobArray } from "@rnnlab/rnnlab";
  * const job = { jobId: "812", tasks: 3, logDir: "/shared/sweeps/ch05/logs", script: "" };
  * const states = await waitForJobArray(job, { timeoutMs: 60_000, pollMs: 500 });
- * console.log(states.every((s) => s.state === "completed"));
+ * assert.ok(states.every((s) => s.state === "completed" && s.exitCode === 0));
+ * // A job still running after timeoutMs: a UserError naming its unfinished tasks (they go on).
+ * const long = { jobId: "813", tasks: 1, logDir: "/shared/sweeps/ch06/logs", script: "" };
+ * await assert.rejects(waitForJobArray(long, { timeoutMs: 1000 }), { name: "UserError" });
  * ```
  */
 export async function waitForJobArray(
@@ -194,8 +208,13 @@ export async function waitForJobArray(
  *
  * @example
  * ```ts ignore
- * import { cancelJobArray } from "@rnnlab/rnnlab";
- * await cancelJobArray({ jobId: "812", tasks: 3, logDir: "/shared/sweeps/ch05/logs", script: "" });
+ * import assert from "node:assert/strict";
+ * import { cancelJobArray, waitForJobArray } from "@rnnlab/rnnlab";
+ * // Job 812: task 0 has completed, tasks 1 and 2 still run.
+ * const job = { jobId: "812", tasks: 3, logDir: "/shared/sweeps/ch05/logs", script: "" };
+ * await cancelJobArray(job);
+ * const states = await waitForJobArray(job, { timeoutMs: 60_000 });
+ * assert.deepEqual(states.map((s) => s.state), ["completed", "cancelled", "cancelled"]);
  * ```
  */
 export async function cancelJobArray(
@@ -212,9 +231,13 @@ export async function cancelJobArray(
  * Whether a Slurm controller answers `scontrol ping`; false also when `scontrol` is missing.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { slurmControllerUp } from "@rnnlab/rnnlab";
- * if (!(await slurmControllerUp())) console.log("start Slurm first: deploy/slurm/start");
+ * // On a cluster: if (!(await slurmControllerUp())) ... start Slurm first: deploy/slurm/start
+ * const empty = await Deno.makeTempDir(); // a PATH with no scontrol on it: no Slurm to ask
+ * assert.equal(await slurmControllerUp({ env: { PATH: empty } }), false);
+ * await Deno.remove(empty);
  * ```
  */
 export async function slurmControllerUp(options: SlurmOptions = {}): Promise<boolean> {

@@ -29,7 +29,8 @@ Deno.test("--help shows hyperparameters, defaults and the reference figure", asy
   assert.equal(r.code, 0);
   assert.match(r.stdout, /--lr\s+20\s+a number in \(0, 1000\]/);
   assert.match(r.stdout, /--max-grad\s+0.25/);
-  assert.match(r.stdout, /reference: test_ppl in \[125, 140\].*136.08/);
+  assert.match(r.stdout, /reference: test_ppl in \[134.63, 136.54\].*5 seeds.*136.08/);
+  assert.match(r.stdout, /^memory: about \d+ MB/m);
 });
 
 Deno.test("bad overrides are one-line errors naming the key", async () => {

@@ -99,7 +99,7 @@ export const EXPERIMENT_PERMISSIONS: string[] = [
   "--allow-write",
   "--allow-env",
   "--allow-ffi",
-  "--allow-run=git,ps,cat",
+  "--allow-run",
   "--allow-net",
   "--allow-sys",
 ];

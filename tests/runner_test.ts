@@ -74,10 +74,14 @@ Deno.test({
     assert.equal(rec.summary.iterations, 1900); // floor(999 / 50) = 19 per epoch
     assert.equal(rec.summary.final_train_ppl, lines[99].ppl);
     assert.equal(rec.reference.metric, "final_train_ppl");
-    assert.equal(
-      rec.reference.verdict,
-      lines[99].ppl >= 5 && lines[99].ppl <= 7 ? "within_band" : "outside_band",
+    // Judged at the book's checkpoints against the range of its ten seeds there.
+    assert.deepEqual(rec.reference.checkpoints?.map((c) => c.epoch), [1, 10, 50, 100]);
+    const inside = rec.reference.checkpoints!.every((c) =>
+      c.value >= c.range[0] && c.value <= c.range[1]
     );
+    assert.equal(rec.reference.verdict, inside ? "inside_book_range" : "outside_book_range");
+    assert.equal(rec.reference.value, lines[99].ppl);
+    assert.deepEqual(rec.reference.band, [5.18, 7.65]);
     const env = rec.environment;
     for (const k of ["deno", "v8", "typescript", "os", "cpu_model", "code_sha256"] as const) {
       assert.ok(typeof env[k] === "string" && env[k] !== "", `environment.${k}`);

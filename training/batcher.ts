@@ -1,5 +1,5 @@
 /**
- * Truncated-BPTT batching (SPEC §2): `N` parallel streams over one long corpus, each advancing `T`
+ * Truncated-BPTT batching (docs/model.md#truncated-bptt-batching): `N` parallel streams over one long corpus, each advancing `T`
  * tokens per batch, so that the hidden state carried from one batch to the next belongs to the
  * same stream.
  *

@@ -1,5 +1,5 @@
 /**
- * Evaluation perplexity exactly as the book scores valid and test (SPEC §5): batch 10, 35 steps,
+ * Evaluation perplexity exactly as the book scores valid and test (docs/model.md#evaluation-perplexity): batch 10, 35 steps,
  * no dropout, state carried from window to window, the tail that does not fill a window dropped.
  *
  * @module

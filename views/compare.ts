@@ -10,9 +10,19 @@
  * @module
  */
 
-import type { MetricLine } from "../run/record.ts";
+import { configurationKey, type MetricLine } from "../run/record.ts";
+import { mannWhitneyU, median } from "../core/stats.ts";
+import type { Experiment } from "../experiments/define.ts";
+import { listExperiments, loadExperiment } from "../experiments/mod.ts";
 import type { RunInfo } from "./runs_index.ts";
-import { type CurveSeries, PALETTE, type Point, renderCurveSvg, runCurves } from "./plot_svg.ts";
+import {
+  type CurveSeries,
+  PALETTE,
+  type Point,
+  referenceBands,
+  renderCurveSvg,
+  runCurves,
+} from "./plot_svg.ts";
 import { type ChartSeries, renderTerminalChart } from "./terminal_chart.ts";
 
 /** Mean, sample standard deviation and count of the non-null values of one metric. */
@@ -69,14 +79,116 @@ export interface ComparisonRow {
   runs: RunInfo[];
   /** Their seeds. */
   seeds: number[];
-  /** The varying hyperparameters' values (null: the run's experiment has no such key). */
-  hyperparameters: Record<string, number | boolean | null>;
+  /**
+   * The varying hyperparameters' values (null: the run's experiment has no such key), and the
+   * data under `data` when rows differ in it.
+   */
+  hyperparameters: Record<string, number | boolean | string | null>;
+  /** The data the row's runs trained on: the corpus and, for a user's corpus, its checksum. */
+  data: string;
   /** The status, or a count per status. */
   status: string;
   /** Each figure over the row's runs. */
   metrics: Record<MetricKey, Stat>;
   /** The reference verdict, or a count per verdict. */
   reference: string;
+  /** Same-seed reruns in this row (counted once in the figures): the seed and how many runs. */
+  duplicates: { seed: number; runs: number; identical: boolean }[];
+  /**
+   * For a pooled seed group of the reference configuration: how it compares with the book
+   * code's seeds ({@linkcode bookGroupVerdict}); null otherwise.
+   */
+  book: BookGroupVerdict | null;
+}
+
+/** How a seed group compares with the book code's seed distribution. */
+export interface BookGroupVerdict {
+  /** `consistent` when no checkpoint differs, else `differs`. */
+  verdict: "consistent" | "differs";
+  /** Seeds in the group, and in the book's code. */
+  n: number;
+  /** The book's seeds. */
+  bookN: number;
+  /** The test and the significance level per checkpoint (Bonferroni over the checkpoints). */
+  test: string;
+  /** Per checkpoint: the group's median, the book's range, the two-sided p-value. */
+  checkpoints: { at: string; median: number; range: [number, number]; p: number; ok: boolean }[];
+}
+
+/** The family-wise significance level of {@linkcode bookGroupVerdict}. */
+export const BOOK_ALPHA = 0.05;
+
+/**
+ * Compares a seed group of its experiment's reference configuration with the book code's seeds:
+ * at each of the book's checkpoints (epochs of training perplexity, or the test perplexity), a
+ * two-sided Mann–Whitney U test of the two samples, at level {@linkcode BOOK_ALPHA} divided by
+ * the number of checkpoints (Bonferroni), and whether the group's median lies within the book's
+ * lowest and highest seed. `consistent` when every checkpoint passes both. Null when the runs
+ * are fewer than 2, not all of the reference configuration, or the experiment has no book seeds.
+ *
+ * The test is rank-based because perplexities after many epochs are far from normal (chapter 5's
+ * epoch-100 figures of the book's ten seeds run from 5.18 to 7.65 with a long upper tail) and the
+ * samples are small; it asks whether one sample tends to be larger than the other.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bookGroupVerdict, loadExperiment, type RunInfo } from "@rnnlab/rnnlab";
+ * const { experiment } = loadExperiment("ch06_rnnlm");
+ * const run = (test_ppl: number) => ({
+ *   record: { reference: { verdict: "inside_book_range" }, summary: { test_ppl } },
+ * }) as unknown as RunInfo;
+ * const v = bookGroupVerdict(experiment, [135.1, 135.6, 134.9, 136.0, 135.3].map(run))!;
+ * assert.equal(v.verdict, "consistent");
+ * assert.equal(v.bookN, 5);
+ * ```
+ */
+export function bookGroupVerdict(exp: Experiment, runs: RunInfo[]): BookGroupVerdict | null {
+  const dist = exp.reference?.distribution;
+  if (!dist || runs.length < 2) return null;
+  if (runs.some((r) => !r.record.reference || r.record.reference.verdict === "not_applicable")) {
+    return null;
+  }
+  const samples: { at: string; group: number[]; book: number[] }[] = [];
+  if (dist.metric === "train_ppl" && dist.epochs) {
+    for (const [e, book] of Object.entries(dist.epochs)) {
+      const group = runs.flatMap((r) => {
+        const c = r.record.reference.checkpoints?.find((c) => c.epoch === Number(e));
+        return c ? [c.value] : [];
+      });
+      if (group.length === runs.length) samples.push({ at: `epoch ${e}`, group, book });
+    }
+  } else if (dist.values) {
+    const group = runs.flatMap((r) =>
+      (r.record.summary.test_ppl ?? null) === null ? [] : [r.record.summary.test_ppl!]
+    );
+    if (group.length === runs.length) samples.push({ at: "test", group, book: dist.values });
+  }
+  if (samples.length === 0) return null;
+  const level = BOOK_ALPHA / samples.length;
+  const checkpoints = samples.map(({ at, group, book }) => {
+    const range: [number, number] = [Math.min(...book), Math.max(...book)];
+    const m = median(group);
+    const { p } = mannWhitneyU(group, book);
+    return { at, median: m, range, p, ok: p >= level && m >= range[0] && m <= range[1] };
+  });
+  return {
+    verdict: checkpoints.every((c) => c.ok) ? "consistent" : "differs",
+    n: runs.length,
+    bookN: samples[0].book.length,
+    test: `two-sided Mann-Whitney U at ${+level.toPrecision(
+      3,
+    )} per checkpoint (${BOOK_ALPHA} / ${samples.length})`,
+    checkpoints,
+  };
+}
+
+/** A group verdict in a few words, for tables: `consistent with the book (10 v 10)`. */
+export function bookVerdictLabel(v: BookGroupVerdict | null): string | null {
+  if (v === null) return null;
+  if (v.verdict === "consistent") return `consistent with the book (${v.n} v ${v.bookN} seeds)`;
+  const bad = v.checkpoints.filter((c) => !c.ok).map((c) => `${c.at} (p ${c.p.toPrecision(2)})`);
+  return `differs from the book at ${bad.join(", ")}`;
 }
 
 /** A comparison of runs. */
@@ -124,10 +236,26 @@ function countLabel(values: string[]): string {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-function cmpValues(a: number | boolean | null, b: number | boolean | null): number {
+/** The pseudo-hyperparameter under which rows that trained on different data show it. */
+const DATA_KEY = "data";
+
+/** `ptb`, or a user corpus's name and the first digits of its training file's checksum. */
+function dataLabel(r: RunInfo): string {
+  const d = r.record.data;
+  if (!d) return "unrecorded";
+  if (!d.text_corpus) return d.corpus;
+  const train = d.files?.find((f) => f.split === "train")?.sha256.slice(0, 8) ?? "";
+  return `${d.corpus} ${train}`.trim();
+}
+
+function cmpValues(
+  a: number | boolean | string | null,
+  b: number | boolean | string | null,
+): number {
   if (a === b) return 0;
   if (a === null) return 1;
   if (b === null) return -1;
+  if (typeof a === "string" || typeof b === "string") return String(a) < String(b) ? -1 : 1;
   return Number(a) - Number(b);
 }
 
@@ -137,37 +265,71 @@ function cmpValues(a: number | boolean | null, b: number | boolean | null): numb
  * experiment, then the varying values, then the first run id.
  *
  * @example
- * ```ts ignore
- * const { runs } = await listRuns(["results"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildComparison, emptySummary, type RunInfo, type RunRecord } from "@rnnlab/rnnlab";
+ * // Usually `(await listRuns(["results"])).runs`; here three runs made up, two seeds of lr 0.1:
+ * const run = (runId: string, seed: number, lr: number, ppl: number): RunInfo => {
+ *   const hyperparameters: Record<string, number> = { lr };
+ *   const summary = { ...emptySummary(), epochs_completed: 1, final_train_ppl: ppl };
+ *   const record = { seed, hyperparameters, summary } as RunRecord;
+ *   const experiment = "ch05_simple_rnnlm", dir = `results/${experiment}/${runId}`;
+ *   return { dir, experiment, runId, record, status: "completed" };
+ * };
+ * const runs = [run("r1", 1, 0.1, 5.5), run("r2", 2, 0.1, 6.5), run("r3", 1, 1, 3)];
  * const c = buildComparison(runs);
- * console.log(c.varying, c.rows.length);
+ * assert.deepEqual(c.varying, ["lr"]);
+ * assert.equal(c.rows.length, 2); // the two seeds of lr 0.1 are pooled
+ * assert.deepEqual(c.rows[0].seeds, [1, 2]);
+ * assert.equal(c.rows[0].metrics.final_train_ppl.mean, 6);
+ * assert.equal(c.rows[1].hyperparameters.lr, 1);
  * ```
  */
 export function buildComparison(runs: RunInfo[]): Comparison {
   const keys = new Set<string>();
   for (const r of runs) for (const k of Object.keys(r.record.hyperparameters)) keys.add(k);
   const varying = [...keys].filter((k) => {
+    if (k === "blas_threads") return false; // how to compute, not what
     const first = runs[0]?.record.hyperparameters[k] ?? null;
     return runs.some((r) => !same(r.record.hyperparameters[k] ?? null, first));
   }).sort();
 
+  // Replicates are completed runs of one configuration (experiment, hyperparameters, data); a
+  // run of other data, or one that did not complete, is a row of its own.
   const groups = new Map<string, RunInfo[]>();
   for (const r of runs) {
-    const hp = Object.entries(r.record.hyperparameters).sort(([a], [b]) => (a < b ? -1 : 1));
     const key = r.status === "completed"
-      ? JSON.stringify([r.experiment, hp])
+      ? configurationKey(r.record)
       : JSON.stringify(["single", r.dir]);
     const g = groups.get(key);
     if (g) g.push(r);
     else groups.set(key, [r]);
   }
+  const known = new Set(listExperiments());
 
-  const rows: ComparisonRow[] = [...groups.values()].map((g) => {
-    g.sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
-    const hyperparameters: Record<string, number | boolean | null> = {};
+  const rows: ComparisonRow[] = [...groups.values()].map((all) => {
+    all.sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
+    // One run per seed in the figures; same-seed reruns are duplicates.
+    const bySeed = new Map<number, RunInfo[]>();
+    for (const r of all) bySeed.set(r.record.seed, [...(bySeed.get(r.record.seed) ?? []), r]);
+    const g = [...bySeed.values()].map((rs) => rs[0]);
+    const duplicates = [...bySeed.entries()].filter(([, rs]) => rs.length > 1).map((
+      [seed, rs],
+    ) => ({
+      seed,
+      runs: rs.length,
+      identical: rs.every((r) =>
+        same(r.record.summary.final_train_ppl, rs[0].record.summary.final_train_ppl) &&
+        same(r.record.summary.test_ppl, rs[0].record.summary.test_ppl)
+      ),
+    }));
+    const hyperparameters: Record<string, number | boolean | string | null> = {};
     for (const k of varying) hyperparameters[k] = g[0].record.hyperparameters[k] ?? null;
     const metrics = {} as Record<MetricKey, Stat>;
     for (const m of METRICS) metrics[m] = stat(g.map((r) => metricValue(r, m)));
+    const book = g.length > 1 && known.has(g[0].experiment)
+      ? bookGroupVerdict(loadExperiment(g[0].experiment).experiment, g)
+      : null;
     return {
       experiment: g[0].experiment,
       runs: g,
@@ -175,9 +337,18 @@ export function buildComparison(runs: RunInfo[]): Comparison {
       hyperparameters,
       status: countLabel(g.map((r) => r.status)),
       metrics,
-      reference: countLabel(g.map((r) => r.record.reference?.verdict ?? "not_applicable")),
+      reference: bookVerdictLabel(book) ??
+        countLabel(g.map((r) => r.record.reference?.verdict ?? "not_applicable")),
+      duplicates,
+      book,
+      data: dataLabel(g[0]),
     };
   });
+  if (new Set(rows.map((r) => r.data)).size > 1) {
+    varying.push(DATA_KEY);
+    varying.sort();
+  }
+  for (const r of rows) if (varying.includes(DATA_KEY)) r.hyperparameters[DATA_KEY] = r.data;
   rows.sort((a, b) => {
     if (a.experiment !== b.experiment) return a.experiment < b.experiment ? -1 : 1;
     for (const k of varying) {
@@ -207,7 +378,7 @@ export function formatStat(s: Stat, digits: number): string {
   return `${s.mean.toFixed(d)} ± ${s.std.toFixed(d)}`;
 }
 
-function formatValue(v: number | boolean | null): string {
+function formatValue(v: number | boolean | string | null): string {
   return v === null ? "-" : String(v);
 }
 
@@ -216,8 +387,27 @@ function formatValue(v: number | boolean | null): string {
  * among that experiment's rows, the run id when needed, and the seed(s).
  *
  * @example
- * ```ts ignore
- * rowLabel(c.rows[0], c); // "lr=0.1 (3 seeds)"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   buildComparison,
+ *   emptySummary,
+ *   rowLabel,
+ *   type RunInfo,
+ *   type RunRecord,
+ * } from "@rnnlab/rnnlab";
+ * // Usually `(await listRuns(["results"])).runs`; here three runs made up, two seeds of lr 0.1:
+ * const run = (runId: string, seed: number, lr: number, ppl: number): RunInfo => {
+ *   const hyperparameters: Record<string, number> = { lr };
+ *   const summary = { ...emptySummary(), epochs_completed: 1, final_train_ppl: ppl };
+ *   const record = { seed, hyperparameters, summary } as RunRecord;
+ *   const experiment = "ch05_simple_rnnlm", dir = `results/${experiment}/${runId}`;
+ *   return { dir, experiment, runId, record, status: "completed" };
+ * };
+ * const runs = [run("r1", 1, 0.1, 5.5), run("r2", 2, 0.1, 6.5), run("r3", 1, 1, 3)];
+ * const c = buildComparison(runs);
+ * assert.equal(rowLabel(c.rows[0], c), "lr=0.1 (2 seeds)");
+ * assert.equal(rowLabel(c.rows[1], c), "lr=1 seed 1");
  * ```
  */
 export function rowLabel(row: ComparisonRow, c: Comparison): string {
@@ -252,9 +442,33 @@ export interface ComparisonTable {
  * perplexity for chapter 5) get no column.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   buildComparison,
+ *   comparisonTable,
+ *   emptySummary,
+ *   type RunInfo,
+ *   type RunRecord,
+ * } from "@rnnlab/rnnlab";
+ * // Usually `(await listRuns(["results"])).runs`; here three runs made up, two seeds of lr 0.1:
+ * const run = (runId: string, seed: number, lr: number, ppl: number): RunInfo => {
+ *   const hyperparameters: Record<string, number> = { lr };
+ *   const summary = { ...emptySummary(), epochs_completed: 1, final_train_ppl: ppl };
+ *   const record = { seed, hyperparameters, summary } as RunRecord;
+ *   const experiment = "ch05_simple_rnnlm", dir = `results/${experiment}/${runId}`;
+ *   return { dir, experiment, runId, record, status: "completed" };
+ * };
+ * const runs = [run("r1", 1, 0.1, 5.5), run("r2", 2, 0.1, 6.5), run("r3", 1, 1, 3)];
  * const t = comparisonTable(buildComparison(runs), true);
- * console.log(t.headers.join(" | "));
+ * assert.deepEqual(t.headers, [
+ *   ..."experiment run seed n lr status epochs".split(" "),
+ *   "train ppl", // no valid or test perplexity in these runs: no such columns
+ *   "wall s",
+ *   "reference",
+ * ]);
+ * assert.deepEqual(t.rows[0].slice(1, 4), ["r1 (+1)", "1,2", "2"]);
+ * assert.equal(t.rows[0][7], "6.00 ± 0.71");
  * ```
  */
 export function comparisonTable(c: Comparison, dropEmpty = true): ComparisonTable {
@@ -266,7 +480,7 @@ export function comparisonTable(c: Comparison, dropEmpty = true): ComparisonTabl
   const rows = c.rows.map((r) => [
     r.experiment,
     r.runs.length > 1 ? `${r.runs[0].runId} (+${r.runs.length - 1})` : r.runs[0].runId,
-    r.seeds.join(","),
+    seedsLabel(r),
     String(r.runs.length),
     ...c.varying.map((k) => formatValue(r.hyperparameters[k])),
     r.status,
@@ -338,6 +552,8 @@ export function comparisonJson(c: Comparison): unknown {
       run_ids: r.runs.map((x) => x.runId),
       run_dirs: r.runs.map((x) => x.dir),
       seeds: r.seeds,
+      duplicates: r.duplicates,
+      data: r.data,
       statuses: r.runs.map((x) => x.status),
       status: r.status,
       hyperparameters: r.hyperparameters,
@@ -352,9 +568,20 @@ export function comparisonJson(c: Comparison): unknown {
         metric: r.runs[0].record.reference?.metric ?? null,
         band: r.runs[0].record.reference?.band ?? null,
         source: r.runs[0].record.reference?.source ?? null,
+        book: r.book,
       },
     })),
   };
+}
+
+/** The seeds of a row, and its same-seed reruns: `1,2,3 (+1 rerun of 1, identical)`. */
+function seedsLabel(r: ComparisonRow): string {
+  const dup = r.duplicates.map((d) =>
+    `+${d.runs - 1} rerun${d.runs > 2 ? "s" : ""} of ${d.seed}, ${
+      d.identical ? "identical" : "NOT identical"
+    }`
+  );
+  return r.seeds.join(",") + (dup.length ? ` (${dup.join("; ")})` : "");
 }
 
 /** Output formats of {@linkcode formatComparison}. */
@@ -365,8 +592,32 @@ export type CompareFormat = "text" | "json" | "csv" | "md";
  * cells for missing values) or `md` (a GitHub table).
  *
  * @example
- * ```ts ignore
- * console.log(formatComparison(buildComparison(runs), "md"));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   buildComparison,
+ *   emptySummary,
+ *   formatComparison,
+ *   type RunInfo,
+ *   type RunRecord,
+ * } from "@rnnlab/rnnlab";
+ * // Usually `(await listRuns(["results"])).runs`; here three runs made up, two seeds of lr 0.1:
+ * const run = (runId: string, seed: number, lr: number, ppl: number): RunInfo => {
+ *   const hyperparameters: Record<string, number> = { lr };
+ *   const summary = { ...emptySummary(), epochs_completed: 1, final_train_ppl: ppl };
+ *   const record = { seed, hyperparameters, summary } as RunRecord;
+ *   const experiment = "ch05_simple_rnnlm", dir = `results/${experiment}/${runId}`;
+ *   return { dir, experiment, runId, record, status: "completed" };
+ * };
+ * const runs = [run("r1", 1, 0.1, 5.5), run("r2", 2, 0.1, 6.5), run("r3", 1, 1, 3)];
+ * const c = buildComparison(runs);
+ * const md = formatComparison(c, "md").split("\n");
+ * assert.ok(md[0].startsWith("| experiment | run | seed | n | lr | status | epochs |"));
+ * assert.ok(md[2].includes("| 0.1 | completed | 1 ± 0 | 6.00 ± 0.71 |"));
+ * const csv = formatComparison(c, "csv").trimEnd().split("\n");
+ * assert.equal(csv.length, 3); // the header and one line per row
+ * assert.ok(csv[1].startsWith("ch05_simple_rnnlm,r1;r2,1;2,2,0.1,completed,"));
+ * assert.equal(JSON.parse(formatComparison(c, "json")).rows.length, 2);
  * ```
  */
 export function formatComparison(c: Comparison, format: CompareFormat): string {
@@ -393,8 +644,34 @@ function trainPoints(run: RunInfo, lines: MetricLine[]): Point[] {
  * one colour per row (the seeds of a pooled row share it and one legend entry).
  *
  * @example
- * ```ts ignore
- * const svg = renderOverlaySvg(c, new Map(runs.map((r) => [r.dir, linesOf(r)])));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   buildComparison,
+ *   emptySummary,
+ *   type MetricLine,
+ *   renderOverlaySvg,
+ *   type RunInfo,
+ *   type RunRecord,
+ * } from "@rnnlab/rnnlab";
+ * // Usually `(await listRuns(["results"])).runs`; here three runs made up, two seeds of lr 0.1:
+ * const run = (runId: string, seed: number, lr: number, ppl: number): RunInfo => {
+ *   const hyperparameters: Record<string, number> = { lr };
+ *   const summary = { ...emptySummary(), epochs_completed: 1, final_train_ppl: ppl };
+ *   const record = { seed, hyperparameters, summary } as RunRecord;
+ *   const experiment = "ch05_simple_rnnlm", dir = `results/${experiment}/${runId}`;
+ *   return { dir, experiment, runId, record, status: "completed" };
+ * };
+ * const runs = [run("r1", 1, 0.1, 5.5), run("r2", 2, 0.1, 6.5), run("r3", 1, 1, 3)];
+ * const epoch = (epoch: number, ppl: number): MetricLine =>
+ *   ({ kind: "epoch", epoch, iter: 19, total_iters: 19 * epoch, ppl, lr: 0.1, elapsed_s: epoch });
+ * const metrics = new Map( // run directory -> its metric lines (readMetrics)
+ *   runs.map((r) => [r.dir, [epoch(1, 50), epoch(2, r.record.summary.final_train_ppl!)]]),
+ * );
+ * const svg = renderOverlaySvg(buildComparison(runs), metrics);
+ * assert.ok(svg.startsWith("<svg "));
+ * assert.match(svg, />lr=0.1 \(2 seeds\) train</); // one legend entry for the pooled seeds
+ * assert.match(svg, />lr=1 seed 1 train</);
  * ```
  */
 export function renderOverlaySvg(
@@ -428,7 +705,18 @@ export function renderOverlaySvg(
       }
     });
   });
-  return renderCurveSvg(series, { title, xLabel: "epoch", yLabel: "perplexity", logY: true });
+  // The book's envelope when every row is of one experiment's reference configuration.
+  const bands = c.rows.length > 0 && new Set(c.rows.map((r) => r.experiment)).size === 1 &&
+      c.rows.every((r) => r.runs.every((x) => referenceBands(x.record).length > 0))
+    ? referenceBands(c.rows[0].runs[0].record)
+    : [];
+  return renderCurveSvg(series, {
+    title,
+    xLabel: "epoch",
+    yLabel: "perplexity",
+    logY: true,
+    bands,
+  });
 }
 
 /**
@@ -436,8 +724,35 @@ export function renderOverlaySvg(
  * (the mean over its runs at each epoch for a pooled row).
  *
  * @example
- * ```ts ignore
- * console.log(renderOverlayChart(c, metricsByDir));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   buildComparison,
+ *   emptySummary,
+ *   type MetricLine,
+ *   renderOverlayChart,
+ *   type RunInfo,
+ *   type RunRecord,
+ * } from "@rnnlab/rnnlab";
+ * // Usually `(await listRuns(["results"])).runs`; here three runs made up, two seeds of lr 0.1:
+ * const run = (runId: string, seed: number, lr: number, ppl: number): RunInfo => {
+ *   const hyperparameters: Record<string, number> = { lr };
+ *   const summary = { ...emptySummary(), epochs_completed: 1, final_train_ppl: ppl };
+ *   const record = { seed, hyperparameters, summary } as RunRecord;
+ *   const experiment = "ch05_simple_rnnlm", dir = `results/${experiment}/${runId}`;
+ *   return { dir, experiment, runId, record, status: "completed" };
+ * };
+ * const runs = [run("r1", 1, 0.1, 5.5), run("r2", 2, 0.1, 6.5), run("r3", 1, 1, 3)];
+ * const epoch = (epoch: number, ppl: number): MetricLine =>
+ *   ({ kind: "epoch", epoch, iter: 19, total_iters: 19 * epoch, ppl, lr: 0.1, elapsed_s: epoch });
+ * const metrics = new Map( // run directory -> its metric lines (readMetrics)
+ *   runs.map((r) => [r.dir, [epoch(1, 50), epoch(2, r.record.summary.final_train_ppl!)]]),
+ * );
+ * const chart = renderOverlayChart(buildComparison(runs), metrics, { width: 40, height: 8 });
+ * const lines = chart.split("\n");
+ * assert.equal(lines[0], "training perplexity by epoch (log scale)");
+ * assert.ok(lines.includes("  * lr=0.1 (2 seeds)"));
+ * assert.ok(lines.includes("  o lr=1 seed 1"));
  * ```
  */
 export function renderOverlayChart(

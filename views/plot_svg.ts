@@ -10,6 +10,8 @@
  */
 
 import type { MetricLine, RunRecord } from "../run/record.ts";
+import type { Experiment } from "../experiments/define.ts";
+import { listExperiments, loadExperiment } from "../experiments/mod.ts";
 import { writeFileAtomic } from "../core/files.ts";
 
 /** A point `[x, y]`. */
@@ -49,7 +51,46 @@ export interface CurveOptions {
   width?: number;
   /** Height of the plot with its axes, without the legend (default 420). */
   height?: number;
+  /** Shaded bands drawn under the series (e.g. the book code's seed envelope). */
+  bands?: CurveBand[];
 }
+
+/** A shaded band: between `lo` and `hi` at each `x`, in drawing order. */
+export interface CurveBand {
+  /** Legend text. */
+  label: string;
+  /** `[x, lo, hi]` points. */
+  points: [number, number, number][];
+  /** CSS colour (default a light grey). */
+  color?: string;
+}
+
+/**
+ * The book code's seed envelope of an experiment (lowest and highest seed at each of the book's
+ * epochs) as a band to draw under training curves, or none when the book gives no per-epoch
+ * seeds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bookEnvelope, loadExperiment } from "@rnnlab/rnnlab";
+ * const [band] = bookEnvelope(loadExperiment("ch05_simple_rnnlm").experiment);
+ * assert.deepEqual(band.points[0], [1, 338.19, 406.94]);
+ * assert.equal(band.points.length, 4);
+ * ```
+ */
+export function bookEnvelope(exp: Experiment | null): CurveBand[] {
+  const dist = exp?.reference?.distribution;
+  if (!dist || dist.metric !== "train_ppl" || !dist.epochs) return [];
+  const seeds = Object.values(dist.epochs)[0]?.length ?? 0;
+  const points = Object.entries(dist.epochs)
+    .map(([e, v]) => [Number(e), Math.min(...v), Math.max(...v)] as [number, number, number])
+    .sort((a, b) => a[0] - b[0]);
+  return [{ label: `book code, ${seeds} seeds (lowest to highest)`, points }];
+}
+
+/** The colour of a band (a seed envelope). */
+const BAND_COLOR = "#9e9e9e";
 
 /** Ten distinguishable colours (Tableau 10). */
 export const PALETTE = [
@@ -192,12 +233,25 @@ export function renderCurveSvg(series: CurveSeries[], options: CurveOptions): st
   const m = { left: 70, right: 24, top: options.subtitle ? 58 : 40, bottom: 52 };
   const pw = W - m.left - m.right, ph = H - m.top - m.bottom;
   const data = series.map((s) => usable(s.points, logY));
-  const all = data.flat();
+  const bands = (options.bands ?? []).map((b) => ({
+    ...b,
+    points: b.points.filter(([x, lo, hi]) =>
+      [x, lo, hi].every(Number.isFinite) && (!logY || (lo > 0 && hi > 0))
+    ),
+  }));
+  const all = [
+    ...data.flat(),
+    ...bands.flatMap((b) => b.points.flatMap(([x, lo, hi]): Point[] => [[x, lo], [x, hi]])),
+  ];
 
   // Legend layout: items flow left to right and wrap.
-  const items = series
-    .map((s, i) => ({ s, i }))
-    .filter(({ s }) => !s.hideInLegend);
+  const items = [
+    ...bands.map((b) => ({
+      s: { label: b.label, points: [], color: b.color ?? BAND_COLOR, band: true } as CurveSeries,
+      i: -1,
+    })),
+    ...series.map((s, i) => ({ s, i })).filter(({ s }) => !s.hideInLegend),
+  ];
   const legendRows: { s: CurveSeries; i: number; x: number }[][] = [];
   let row: { s: CurveSeries; i: number; x: number }[] = [];
   let cx = m.left;
@@ -311,6 +365,17 @@ export function renderCurveSvg(series: CurveSeries[], options: CurveOptions): st
     );
   }
 
+  // Bands, under the series.
+  for (const b of bands) {
+    if (b.points.length === 0) continue;
+    const upper = b.points.map(([x, , hi]) => `${f1(X(x))},${f1(Y(hi))}`);
+    const lower = b.points.map(([x, lo]) => `${f1(X(x))},${f1(Y(lo))}`).reverse();
+    out.push(
+      `<polygon fill="${escapeXml(b.color ?? BAND_COLOR)}" fill-opacity="0.35" stroke="none" ` +
+        `points="${[...upper, ...lower].join(" ")}"/>`,
+    );
+  }
+
   // Series.
   const colorOf = (s: CurveSeries, i: number) => escapeXml(s.color ?? PALETTE[i % PALETTE.length]);
   series.forEach((s, i) => {
@@ -338,10 +403,18 @@ export function renderCurveSvg(series: CurveSeries[], options: CurveOptions): st
     for (const { s, i, x } of r) {
       const color = colorOf(s, i);
       const dash = s.dashed ? ` stroke-dasharray="6 4"` : "";
-      out.push(
-        `<line x1="${f1(x)}" y1="${y}" x2="${f1(x + 24)}" y2="${y}" stroke="${color}" ` +
-          `stroke-width="${s.strokeWidth ?? 2}"${dash}/>`,
-      );
+      if ((s as CurveSeries & { band?: boolean }).band) {
+        out.push(
+          `<rect x="${f1(x)}" y="${
+            y - 6
+          }" width="24" height="12" fill="${color}" fill-opacity="0.35"/>`,
+        );
+      } else {
+        out.push(
+          `<line x1="${f1(x)}" y1="${y}" x2="${f1(x + 24)}" y2="${y}" stroke="${color}" ` +
+            `stroke-width="${s.strokeWidth ?? 2}"${dash}/>`,
+        );
+      }
       if (s.markers) out.push(`<circle cx="${f1(x + 12)}" cy="${y}" r="3" fill="${color}"/>`);
       out.push(`<text x="${f1(x + 30)}" y="${y + 4}">${escapeXml(fit(s.label))}</text>`);
     }
@@ -484,8 +557,24 @@ function fmt(v: number | null | undefined): string {
  * (`status` overrides the stored one, e.g. a derived `crashed`) and the final figures.
  *
  * @example
- * ```ts ignore
- * const svg = renderRunSvg(record, lines, "crashed");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emptySummary, type MetricLine, renderRunSvg, type RunRecord } from "@rnnlab/rnnlab";
+ * // Usually readRunRecord(dir) and readMetrics(dir); the fields drawn:
+ * const record = {
+ *   experiment: "ch05_simple_rnnlm",
+ *   run_id: "20261127-230102-k3f9qa",
+ *   status: "running",
+ *   seed: 1,
+ *   summary: { ...emptySummary(), final_train_ppl: 200 },
+ * } as RunRecord;
+ * const epoch = (epoch: number, ppl: number): MetricLine =>
+ *   ({ kind: "epoch", epoch, iter: 19, total_iters: 19 * epoch, ppl, lr: 0.1, elapsed_s: epoch });
+ * const lines = [epoch(1, 400), epoch(2, 200)];
+ * const svg = renderRunSvg(record, lines, "crashed"); // its process is gone
+ * assert.ok(svg.startsWith("<svg "));
+ * assert.match(svg, /<title>ch05_simple_rnnlm 20261127-230102-k3f9qa<\/title>/);
+ * assert.match(svg, />status crashed · seed 1 · final train ppl 200.00</);
  * ```
  */
 export function renderRunSvg(record: RunRecord, lines: MetricLine[], status?: string): string {
@@ -500,6 +589,7 @@ export function renderRunSvg(record: RunRecord, lines: MetricLine[], status?: st
     xLabel: "epoch",
     yLabel: "perplexity",
     logY: true,
+    bands: referenceBands(record),
   });
 }
 
@@ -507,8 +597,24 @@ export function renderRunSvg(record: RunRecord, lines: MetricLine[], status?: st
  * Writes a run's perplexity curve to `path` atomically (called at the end of every run).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emptySummary, type MetricLine, renderRunSvg, writeCurveSvg } from "@rnnlab/rnnlab";
+ * import type { RunRecord } from "@rnnlab/rnnlab";
+ * const record = {
+ *   experiment: "ch05_simple_rnnlm",
+ *   run_id: "20261127-230102-k3f9qa",
+ *   status: "completed",
+ *   seed: 1,
+ *   summary: emptySummary(),
+ * } as RunRecord;
+ * const lines: MetricLine[] = [
+ *   { kind: "epoch", epoch: 1, iter: 19, total_iters: 19, ppl: 400, lr: 0.1, elapsed_s: 1 },
+ * ];
+ * const dir = await Deno.makeTempDir();
  * await writeCurveSvg(`${dir}/curve.svg`, record, lines);
+ * assert.equal(await Deno.readTextFile(`${dir}/curve.svg`), renderRunSvg(record, lines));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeCurveSvg(
@@ -517,4 +623,11 @@ export async function writeCurveSvg(
   lines: MetricLine[],
 ): Promise<void> {
   await writeFileAtomic(path, renderRunSvg(record, lines));
+}
+
+/** The book's envelope for a run of its experiment's reference configuration, else none. */
+export function referenceBands(record: Pick<RunRecord, "experiment" | "reference">): CurveBand[] {
+  if (!record.reference || record.reference.verdict === "not_applicable") return [];
+  if (!listExperiments().includes(record.experiment)) return [];
+  return bookEnvelope(loadExperiment(record.experiment).experiment);
 }

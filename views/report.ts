@@ -26,10 +26,10 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .run { border: 1px solid #ddd; border-radius: 6px; padding: 0.6em 1em; margin: 1.2em 0; }
 .badge { display: inline-block; padding: 0.05em 0.5em; border-radius: 4px; color: #fff;
   font-size: 0.85em; font-family: sans-serif; }
-.completed, .within_band { background: #2e7d32; }
+.completed, .within_band, .inside_book_range { background: #2e7d32; }
 .running { background: #1565c0; }
 .interrupted, .not_applicable { background: #8d6e63; }
-.failed, .crashed, .diverged, .outside_band { background: #c62828; }
+.failed, .crashed, .diverged, .outside_band, .outside_book_range { background: #c62828; }
 .warnings { background: #fff3e0; border: 1px solid #ffb74d; padding: 0.5em 1em; }
 svg { max-width: 100%; height: auto; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.15em 1em; margin: 0.5em 0; }
@@ -169,8 +169,33 @@ function environmentTable(runs: RunInfo[]): string {
  * metric lines).
  *
  * @example
- * ```ts ignore
- * const html = renderReport(runs, metricsByDir, [], ["results"], new Date());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   emptySummary,
+ *   type MetricLine,
+ *   renderReport,
+ *   type RunInfo,
+ *   type RunRecord,
+ * } from "@rnnlab/rnnlab";
+ * // Usually listRuns and readMetrics (as buildReport does); here one run made up:
+ * const hyperparameters: Record<string, number> = { lr: 0.1 };
+ * const summary = { ...emptySummary(), epochs_completed: 1, final_train_ppl: 5.5 };
+ * const record = { seed: 1, hyperparameters, summary } as RunRecord;
+ * const experiment = "ch05_simple_rnnlm", runId = "20261127-230102-k3f9qa";
+ * const dir = `results/${experiment}/${runId}`;
+ * const run: RunInfo = { dir, experiment, runId, record, status: "completed" };
+ * const lines: MetricLine[] = [
+ *   { kind: "epoch", epoch: 1, iter: 19, total_iters: 19, ppl: 5.5, lr: 0.1, elapsed_s: 1 },
+ * ];
+ * const warnings = ["results/ch05_simple_rnnlm/x/run.json is not valid JSON; skipped"];
+ * const now = new Date("2026-11-28T09:00:00Z");
+ * const html = renderReport([run], new Map([[run.dir, lines]]), warnings, ["results"], now);
+ * assert.ok(html.startsWith("<!DOCTYPE html>"));
+ * assert.match(html, /Generated 2026-11-28T09:00:00.000Z from results: 1 run in 1 experiment/);
+ * assert.ok(html.includes(`<li>${warnings[0]}</li>`));
+ * assert.ok(html.includes(`<h3>${runId} <span class="badge completed">completed</span></h3>`));
+ * assert.ok(!html.includes("<script"));
  * ```
  */
 export function renderReport(
@@ -239,9 +264,23 @@ export function renderReport(
  * how many runs it covers.
  *
  * @example
- * ```ts ignore
- * const { html, warnings } = await buildReport(["results"]);
- * await Deno.writeTextFile("report.html", html);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildReport, emptySummary } from "@rnnlab/rnnlab";
+ * const root = await Deno.makeTempDir(); // e.g. results
+ * const dir = `${root}/ch05_simple_rnnlm/20261127-230102-k3f9qa`;
+ * await Deno.mkdir(dir, { recursive: true });
+ * const record = { experiment: "ch05_simple_rnnlm", status: "completed", seed: 1 };
+ * const fields = { hyperparameters: {}, summary: emptySummary() };
+ * await Deno.writeTextFile(`${dir}/run.json`, JSON.stringify({ ...record, ...fields }));
+ * const epoch1 = { kind: "epoch", epoch: 1, iter: 19, total_iters: 19, ppl: 380, lr: 0.1 };
+ * await Deno.writeTextFile(`${dir}/metrics.jsonl`, JSON.stringify({ ...epoch1, elapsed_s: 1 }));
+ * const { html, warnings, runs } = await buildReport([root]);
+ * assert.equal(runs, 1);
+ * assert.deepEqual(warnings, []);
+ * assert.match(html, /<text [^>]*>train<\/text>/); // the run's curve from metrics.jsonl, inline
+ * await Deno.writeTextFile(`${root}/report.html`, html);
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export async function buildReport(

@@ -65,9 +65,23 @@ function recordProblem(rec: RunRecord): string | null {
  * Reads one run directory. Returns null (with a warning pushed) when its `run.json` is corrupt.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emptySummary, loadRun } from "@rnnlab/rnnlab";
+ * const root = await Deno.makeTempDir(); // e.g. results
+ * const dir = `${root}/ch05_simple_rnnlm/20261127-230102-k3f9qa`;
+ * await Deno.mkdir(dir, { recursive: true });
+ * const record = { experiment: "ch05_simple_rnnlm", status: "completed", seed: 1 };
+ * const fields = { hyperparameters: { lr: 0.1 }, summary: emptySummary() };
+ * await Deno.writeTextFile(`${dir}/run.json`, JSON.stringify({ ...record, ...fields }));
  * const warnings: string[] = [];
- * const run = await loadRun("results/ch05_simple_rnnlm/20261127-230102-k3f9qa", warnings);
+ * const run = await loadRun(dir, warnings);
+ * assert.equal(run?.runId, "20261127-230102-k3f9qa");
+ * assert.equal(run?.status, "completed");
+ * await Deno.writeTextFile(`${dir}/run.json`, `{"experiment": "ch05_sim`); // torn
+ * assert.equal(await loadRun(dir, warnings), null);
+ * assert.deepEqual(warnings, [`${dir}/run.json is not valid JSON (corrupt run record); skipped`]);
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export async function loadRun(dir: string, warnings: string[]): Promise<RunInfo | null> {
@@ -130,9 +144,28 @@ function sortRuns(runs: RunInfo[]): RunInfo[] {
  * time). Corrupt records and missing roots become warnings.
  *
  * @example
- * ```ts ignore
- * const { runs, warnings } = await listRuns(["results"]);
- * for (const r of runs) console.log(r.experiment, r.runId, r.status);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emptySummary, listRuns } from "@rnnlab/rnnlab";
+ * const root = await Deno.makeTempDir(); // e.g. results
+ * const save = async (experiment: string, runId: string, extra: object) => {
+ *   const record = { experiment, seed: 1, hyperparameters: {}, summary: emptySummary(), ...extra };
+ *   await Deno.mkdir(`${root}/${experiment}/${runId}`, { recursive: true });
+ *   await Deno.writeTextFile(`${root}/${experiment}/${runId}/run.json`, JSON.stringify(record));
+ * };
+ * await save("ch06_rnnlm", "20261128-101500-aaaaaa", { status: "completed" });
+ * await save("ch05_simple_rnnlm", "20261127-230102-k3f9qa", { status: "completed" });
+ * // Still "running", but its process on this machine is gone: it shows as crashed.
+ * const host = { pid: 2 ** 30, hostname: Deno.hostname(), heartbeat_at: new Date().toISOString() };
+ * await save("ch05_simple_rnnlm", "20261127-231500-b2c3d4", { status: "running", ...host });
+ * const { runs, warnings } = await listRuns([root, `${root}/nowhere`]);
+ * assert.deepEqual(runs.map((r) => `${r.experiment} ${r.runId} ${r.status}`), [
+ *   "ch05_simple_rnnlm 20261127-230102-k3f9qa completed",
+ *   "ch05_simple_rnnlm 20261127-231500-b2c3d4 crashed",
+ *   "ch06_rnnlm 20261128-101500-aaaaaa completed",
+ * ]);
+ * assert.deepEqual(warnings, [`${root}/nowhere does not exist or is not a directory`]);
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export async function listRuns(roots: string[]): Promise<{ runs: RunInfo[]; warnings: string[] }> {
@@ -164,8 +197,31 @@ export async function listRuns(roots: string[]): Promise<{ runs: RunInfo[]; warn
  * twice is kept once. Throws a {@linkcode UserError} for an argument that matches nothing.
  *
  * @example
- * ```ts ignore
- * const { runs } = await resolveRunArgs(["ch05_simple_rnnlm", "out/ch06_rnnlm/20261127-230102-k3f9qa"], "results");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emptySummary, resolveRunArgs } from "@rnnlab/rnnlab";
+ * const root = await Deno.makeTempDir(); // e.g. results
+ * const save = async (experiment: string, runId: string) => {
+ *   const record = { experiment, status: "completed", seed: 1, hyperparameters: {} };
+ *   const dir = `${root}/${experiment}/${runId}`;
+ *   await Deno.mkdir(dir, { recursive: true });
+ *   const text = JSON.stringify({ ...record, summary: emptySummary() });
+ *   await Deno.writeTextFile(`${dir}/run.json`, text);
+ * };
+ * await save("ch05_simple_rnnlm", "20261127-230102-k3f9qa");
+ * await save("ch05_simple_rnnlm", "20261127-231500-b2c3d4");
+ * await save("ch06_rnnlm", "20261128-101500-aaaaaa");
+ * const ids = async (args: string[]) =>
+ *   (await resolveRunArgs(args, root)).runs.map((r) => r.runId);
+ * assert.deepEqual(await ids(["ch05_simple_rnnlm"]), [ // every run of an experiment
+ *   "20261127-230102-k3f9qa",
+ *   "20261127-231500-b2c3d4",
+ * ]);
+ * assert.deepEqual(await ids(["20261128-101500-aaaaaa"]), ["20261128-101500-aaaaaa"]); // a run id
+ * const dir = `${root}/ch05_simple_rnnlm/20261127-230102-k3f9qa`; // a run directory, anywhere
+ * assert.deepEqual(await ids([dir, "20261127-230102-k3f9qa"]), ["20261127-230102-k3f9qa"]); // once
+ * await assert.rejects(resolveRunArgs(["ch99"], root), { name: "UserError" });
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export async function resolveRunArgs(
