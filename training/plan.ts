@@ -32,7 +32,11 @@ export interface TrainPlan {
   testAtEnd: boolean;
   /** Book batching (true) or padded streams that never wrap (false). */
   wrap: boolean;
-  /** Restart the streams at every epoch (the book calls `fit` once per epoch for BetterRnnlm). */
+  /**
+   * Start every epoch afresh, as the book's BetterRnnlm loop does by calling `fit` once per epoch:
+   * the streams go back to the start and the interval report does not carry the last batches of the
+   * previous epoch.
+   */
   restartEachEpoch: boolean;
   /** OpenBLAS threads for this run (tiny products run faster on one); 0: the library's default. */
   blasThreads: number;

@@ -191,7 +191,13 @@ export class Trainer {
     const s = this.#state;
     const iters = this.itersPerEpoch;
     const interval = this.plan.evalInterval;
-    if (s.iter === 0) this.batcher.startEpoch();
+    if (s.iter === 0) {
+      this.batcher.startEpoch();
+      if (this.plan.restartEachEpoch) {
+        s.intervalLoss = 0;
+        s.intervalCount = 0;
+      }
+    }
     while (s.iter < iters) {
       if (hooks.shouldStop?.()) return { kind: "stopped" };
       const loss = this.step();
