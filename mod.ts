@@ -105,24 +105,33 @@ export {
   evalPerplexity,
 } from "./training/evaluate.ts";
 export {
+  type AnyExperiment,
   type BookDistribution,
   type BooleanSpec,
   type DataSpec,
   defineExperiment,
+  defineNgramExperiment,
   describeRange,
   type Experiment,
+  type ExperimentBase,
   flagName,
   type Hyperparameters,
   type HyperSpec,
   type HyperSpecs,
   type HyperValue,
+  type NgramExperiment,
   type NumberSpec,
   parseValue,
   type ReferenceFigure,
   type Resolved,
   resolveHyperparameters,
 } from "./experiments/define.ts";
-export { DEFAULT_EXPERIMENT, listExperiments, loadExperiment } from "./experiments/mod.ts";
+export {
+  DEFAULT_EXPERIMENT,
+  findExperiment,
+  listExperiments,
+  loadExperiment,
+} from "./experiments/mod.ts";
 export { EXECUTION_KEYS, referenceMismatch, referenceVerdict } from "./run/reference.ts";
 export {
   resumeRun,
@@ -132,7 +141,15 @@ export {
   startRun,
   type StartRunOptions,
 } from "./run/run.ts";
-export { assertSameData, type DataSource, loadRunData, type RunData } from "./run/data.ts";
+export { resumeNgramRun, startNgramRun, type StartNgramRunOptions } from "./run/ngram_run.ts";
+export {
+  assertSameData,
+  type DataSource,
+  loadRunData,
+  recordedDataSource,
+  type RunData,
+  type SegmentedBuild,
+} from "./run/data.ts";
 export type { RunPosition } from "./run/session.ts";
 export { type LockHolder, RunLock } from "./run/lock.ts";
 export {

@@ -112,7 +112,9 @@ export async function main(args: string[], io: Io = defaultIo): Promise<number> 
   const text = formatComparison(comparison, format).trimEnd();
   io.out(text);
   const note = format === "text" ? io.out : io.err;
-  if (!v["no-svg"]) {
+  // Count-based runs (kn_ngram) have no epochs: nothing to draw when no run has a curve.
+  const curves = [...metrics.values()].some((lines) => lines.length > 0);
+  if (!v["no-svg"] && curves) {
     const path = userPath(v.svg ?? "compare.svg");
     try {
       await writeFileAtomic(path, renderOverlaySvg(comparison, metrics));
@@ -121,7 +123,9 @@ export async function main(args: string[], io: Io = defaultIo): Promise<number> 
     }
     note(`overlay chart: ${shownPath(path)}`);
   }
-  if (format === "text" && !v["no-chart"]) io.out("\n" + renderOverlayChart(comparison, metrics));
+  if (format === "text" && !v["no-chart"] && curves) {
+    io.out("\n" + renderOverlayChart(comparison, metrics));
+  }
   return 0;
 }
 

@@ -24,7 +24,7 @@ import { loadExperiment } from "../experiments/mod.ts";
 import type { LanguageModel } from "../models/model.ts";
 import { loadBookRnnlm } from "../models/book_weights.ts";
 import { loadCheckpoint, restoreParams } from "../run/checkpoint.ts";
-import { loadRunData } from "../run/data.ts";
+import { loadRunData, recordedDataSource } from "../run/data.ts";
 import { checkpointPath, readRunRecord } from "../run/record.ts";
 import { evalLayout, evalPerplexity } from "../training/evaluate.ts";
 import { parseCliArgs, runCli, shownPath, userPath } from "./main.ts";
@@ -96,10 +96,7 @@ export async function evaluateTarget(
       validEachEpoch: split === "valid",
       testAtEnd: split === "test",
     };
-    const data = await loadRunData(spec, plan, {
-      dataDir,
-      corpus: record.data?.text_corpus,
-    });
+    const data = await loadRunData(spec, plan, recordedDataSource(record, dataDir));
     ids = data[split];
     if (ids.length === 0) {
       throw new UserError(`the data of ${shownPath(dir)} has no ${split} split to score`);

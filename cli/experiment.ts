@@ -15,14 +15,16 @@
 import { parseArgs } from "node:util";
 import { UserError } from "../core/errors.ts";
 import {
+  type AnyExperiment,
   describeRange,
-  type Experiment,
   flagName,
   resolveHyperparameters,
 } from "../experiments/define.ts";
-import { DEFAULT_EXPERIMENT, listExperiments, loadExperiment } from "../experiments/mod.ts";
-import { readMetrics, type RunRecord } from "../run/record.ts";
+import { DEFAULT_EXPERIMENT, findExperiment, listExperiments } from "../experiments/mod.ts";
+import { readMetrics, readRunRecord, type RunRecord } from "../run/record.ts";
 import { resumeRun, type RunOutcome, startRun } from "../run/run.ts";
+import { resumeNgramRun, startNgramRun } from "../run/ngram_run.ts";
+import type { DataSource } from "../run/data.ts";
 import type { TextCorpusOptions } from "../data/corpus.ts";
 import { writeCurveSvg } from "../views/plot_svg.ts";
 import { estimateRunMemory, formatBytes } from "../run/memory.ts";
@@ -37,7 +39,7 @@ import {
 } from "./main.ts";
 
 const USAGE =
-  "deno task experiment [name] [--key value ...] [--seed N | --seeds 1-10 [--jobs N]] [--out DIR] [--data-dir DIR] [--quiet] | --resume RUN_DIR | --list";
+  "deno task experiment [name] [--key value ...] [--seed N | --seeds 1-10 [--jobs N]] [--out DIR] [--data-dir DIR] [--corpus PATH] [--vocab-size N] [--quiet] | --resume RUN_DIR | --list";
 
 const COMMON = {
   help: { type: "boolean", short: "h" },
@@ -46,6 +48,7 @@ const COMMON = {
   "data-dir": { type: "string" },
   corpus: { type: "string" },
   split: { type: "string" },
+  "vocab-size": { type: "string" },
   seed: { type: "string" },
   seeds: { type: "string" },
   jobs: { type: "string" },
@@ -54,11 +57,14 @@ const COMMON = {
 } as const;
 
 /** The `--help` text of one experiment. */
-export function experimentHelp(e: Experiment): string {
+export function experimentHelp(e: AnyExperiment): string {
   const hp = resolveHyperparameters(e, {});
-  const plan = e.plan(hp);
-  const vocab = e.data(hp).trainTokens === undefined ? 10000 : 418;
-  const memory = formatBytes(estimateRunMemory(e, hp, plan, vocab).total);
+  const spec = e.data(hp);
+  const vocab = spec.trainTokens === undefined ? spec.vocabSize ?? 10000 : 418;
+  const corpusName = spec.corpus === "ptb" ? "PTB" : "the Soseki corpus";
+  const memory = e.kind === "ngram"
+    ? null
+    : formatBytes(estimateRunMemory(e, hp, e.plan(hp), vocab).total);
   const rows = Object.entries(e.hyperparameters).map(([k, s]) =>
     `  ${flagName(k).padEnd(16)} ${String(s.default).padEnd(8)} ${describeRange(s)}; ${s.help}`
   );
@@ -82,13 +88,23 @@ export function experimentHelp(e: Experiment): string {
     "",
     "other options:",
     "  --out DIR        results root (default results)",
-    "  --data-dir DIR   PTB folder (else PTB_DIR, else the data/ptb cache, downloaded when missing)",
+    spec.corpus === "ptb"
+      ? "  --data-dir DIR   PTB folder (else PTB_DIR, else the data/ptb cache, downloaded when missing)"
+      : "  --data-dir DIR   the Aozora texts (else AOZORA_DIR, else the data/aozora cache, downloaded\n" +
+        "                   when missing); segmented by MeCab at the start of the run",
     "  --corpus PATH    train on your own text instead: a folder with train.txt (valid.txt, test.txt)",
-    "                   or one file cut by --split (default 0.8,0.1,0.1); words split by white space",
+    "                   or one file cut by --split (default 0.8,0.1,0.1); words split by white space;",
+    "                   or a built-in corpus by name: ptb, soseki (a path of that name: ./soseki)",
+    `  --vocab-size N   keep the N most frequent training words (<unk> among them), the rest <unk>;`,
+    `                   0 keeps every word (default ${
+      spec.vocabSize ?? 0
+    }); ties go to the word seen first`,
     "  --quiet          print only the run directory",
     ref,
-    `memory: about ${memory} with these defaults on PTB (a vocabulary of ${vocab} words); ` +
-    "larger sizes are refused when they need more than the machine has",
+    memory === null
+      ? "counts in seconds; no epochs, no checkpoints, and every seed gives the same numbers"
+      : `memory: about ${memory} with these defaults on ${corpusName} (a vocabulary of ${vocab} words); ` +
+        "larger sizes are refused when they need more than the machine has",
   ].join("\n");
 }
 
@@ -155,7 +171,7 @@ export async function main(args: string[]): Promise<number> {
       throw argError(e, resumeUsage);
     }
     refuseRepeats(tokens);
-    const extra = ["seed", "seeds", "jobs", "out", "corpus", "split"].filter((k) =>
+    const extra = ["seed", "seeds", "jobs", "out", "corpus", "split", "vocab-size"].filter((k) =>
       k in first.values
     );
     if (name || extra.length > 0) {
@@ -165,14 +181,16 @@ export async function main(args: string[]): Promise<number> {
     }
     const dir = userPath(first.values.resume.replace(/\/+$/, ""));
     const dataDir = first.values["data-dir"];
-    const out = await resumeRun(dir, {
+    const options = {
       quiet: Boolean(first.values.quiet),
       dataDir: typeof dataDir === "string" ? userPath(dataDir) : undefined,
-    });
+    };
+    const ngram = findExperiment((await readRunRecord(dir)).experiment).experiment.kind === "ngram";
+    const out = ngram ? await resumeNgramRun(dir, options) : await resumeRun(dir, options);
     return await finish(out);
   }
 
-  const { experiment } = loadExperiment(name ?? DEFAULT_EXPERIMENT);
+  const { experiment } = findExperiment(name ?? DEFAULT_EXPERIMENT);
   const hpOptions = Object.fromEntries(
     Object.keys(experiment.hyperparameters).map((
       k,
@@ -223,9 +241,35 @@ export async function main(args: string[]): Promise<number> {
   }
   const outRoot = typeof values.out === "string" ? userPath(values.out) : "results";
   const dataDir = typeof values["data-dir"] === "string" ? userPath(values["data-dir"]) : undefined;
-  const corpus = typeof values.corpus === "string"
+  const named = values.corpus === "ptb" || values.corpus === "soseki" ? values.corpus : undefined;
+  if (named && values.split !== undefined) {
+    throw new UserError(`--split cuts a --corpus file; the ${named} corpus has its own split`);
+  }
+  const corpus = typeof values.corpus === "string" && !named
     ? await corpusOption(values.corpus, values.split as string | undefined)
     : undefined;
+  const vocabSize = typeof values["vocab-size"] === "string"
+    ? parseVocabSize(values["vocab-size"])
+    : undefined;
+  const data: DataSource = { dataDir, corpus, vocabSize, ...(named ? { named } : {}) };
+  if (experiment.kind === "ngram") {
+    if (values.seeds !== undefined) {
+      throw new UserError(
+        `${experiment.name} draws nothing at random: every seed gives the same numbers; drop --seeds`,
+      );
+    }
+    return await finish(
+      await startNgramRun({
+        experiment,
+        hyperparameters: hp,
+        overrides,
+        seed: typeof values.seed === "string" ? parseSeed(values.seed) : experiment.seed,
+        out: outRoot,
+        quiet: Boolean(values.quiet),
+        data,
+      }),
+    );
+  }
   if (typeof values.seeds === "string") {
     const seeds = parseSeeds(values.seeds);
     const jobs = values.jobs === undefined ? 1 : parseJobs(values.jobs as string, seeds.length);
@@ -233,10 +277,12 @@ export async function main(args: string[]): Promise<number> {
       raw,
       out: outRoot,
       dataDir,
-      corpus: typeof values.corpus === "string"
-        ? (await Deno.realPath(userPath(values.corpus)))
-        : undefined,
+      corpus: named ??
+        (typeof values.corpus === "string"
+          ? (await Deno.realPath(userPath(values.corpus)))
+          : undefined),
       split: values.split as string | undefined,
+      vocabSize,
       quiet: Boolean(values.quiet),
       run: (seed) =>
         startRun({
@@ -246,7 +292,7 @@ export async function main(args: string[]): Promise<number> {
           seed,
           out: outRoot,
           quiet: Boolean(values.quiet),
-          data: { dataDir, corpus },
+          data,
         }),
     });
   }
@@ -258,7 +304,7 @@ export async function main(args: string[]): Promise<number> {
     seed,
     out: outRoot,
     quiet: Boolean(values.quiet),
-    data: { dataDir, corpus },
+    data,
   });
   return await finish(out);
 }
@@ -269,9 +315,10 @@ interface GroupOptions {
   raw: Record<string, string>;
   out: string;
   dataDir?: string;
-  /** The corpus path, absolute. */
+  /** The corpus path, absolute, or a built-in corpus's name. */
   corpus?: string;
   split?: string;
+  vocabSize?: number;
   quiet: boolean;
   /** Runs one seed in this process. */
   run: (seed: number) => Promise<RunOutcome>;
@@ -319,6 +366,7 @@ async function runGroup(
     ...(o.dataDir ? ["--data-dir", o.dataDir] : []),
     ...(o.corpus ? ["--corpus", o.corpus] : []),
     ...(o.split ? ["--split", o.split] : []),
+    ...(o.vocabSize !== undefined ? ["--vocab-size", String(o.vocabSize)] : []),
     "--quiet",
   ];
   const queue = [...seeds];
@@ -374,6 +422,17 @@ export function parseSeeds(raw: string): number[] {
   }
   if (new Set(seeds).size !== seeds.length || seeds.length === 0) throw bad();
   return seeds;
+}
+
+/** `--vocab-size N`: 0 (every training word) or an integer of at least 2. */
+function parseVocabSize(raw: string): number {
+  const v = Number(raw);
+  if (!/^\d+$/.test(raw) || v === 1 || v > 1e8) {
+    throw new UserError(
+      `--vocab-size ${raw}: give the number of words to keep, an integer >= 2 (0 keeps every training word)`,
+    );
+  }
+  return v;
 }
 
 function parseJobs(raw: string, seeds: number): number {

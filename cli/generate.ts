@@ -2,7 +2,8 @@
  * `deno task generate <run-dir> [--start "the"] [--words 100] [--temperature 1.0] [--seed 1]`:
  * samples text from a trained run's parameters (`checkpoints/last.ckpt`, or `--best` for the
  * best-by-valid ones). The same seed gives the same text; `<unk>` is never produced unless
- * `--allow-unk` is given.
+ * `--allow-unk` is given. On a Japanese run (a corpus segmented by MeCab) the start text is
+ * segmented the same way (`--start 吾輩は`) and the words are printed without spaces.
  *
  * @module
  */
@@ -13,7 +14,8 @@ import { loadCheckpoint, restoreParams } from "../run/checkpoint.ts";
 import { generateWords, wordsToText } from "../models/generate.ts";
 import { checkpointPath, readRunRecord } from "../run/record.ts";
 import { loadExperiment } from "../experiments/mod.ts";
-import { loadRunData } from "../run/data.ts";
+import { loadRunData, recordedDataSource } from "../run/data.ts";
+import { openMecab } from "../data/mecab.ts";
 import { oneRunDir, parseCliArgs, parseSeed, runCli, userPath } from "./main.ts";
 
 const USAGE =
@@ -73,29 +75,46 @@ export async function main(args: string[], print = (s: string) => console.log(s)
     );
   }
   // The corpus is loaded only once the checkpoint is known to be there.
-  const data = await loadRunData(experiment.data(record.hyperparameters), plan, {
-    dataDir: values["data-dir"] === undefined ? undefined : userPath(values["data-dir"]),
-    corpus: record.data?.text_corpus,
-  });
+  const data = await loadRunData(
+    experiment.data(record.hyperparameters),
+    plan,
+    recordedDataSource(
+      record,
+      values["data-dir"] === undefined ? undefined : userPath(values["data-dir"]),
+    ),
+  );
   const model = experiment.model(record.hyperparameters, data.vocabSize, new Rng(record.seed));
   restoreParams(model.params, await loadCheckpoint(ckptPath), ckptPath);
 
   const wordToId = new Map(data.idToWord.map((w, i) => [w, i]));
-  const start = values.start.trim().split(/\s+/).filter((w) => w !== "").map((w) => {
+  // A corpus MeCab segmented is Japanese: the start text is segmented the same way (吾輩は猫 is
+  // three words), and the words are joined without spaces.
+  const japanese = record.data?.build !== undefined;
+  const startWords = japanese ? segmentStart(values.start) : values.start.trim().split(/\s+/);
+  const start = startWords.filter((w) => w !== "").map((w) => {
     const id = wordToId.get(w);
-    if (id === undefined) {
-      throw new UserError(`start word '${w}' is not in the vocabulary of ${record.experiment}`);
+    if (id === undefined || w === "<unk>") {
+      throw new UserError(
+        `start word '${w}' is not among the ${data.vocabSize} words of ${record.experiment}'s vocabulary; start with a word of its training text`,
+      );
     }
     return id;
   });
+  if (start.length === 0) throw new UserError("--start is empty; give a word to start from");
   const unk = wordToId.get("<unk>");
   const ids = generateWords(model, start, new Rng(seed), {
     words,
     temperature,
     skipIds: unk !== undefined && !values["allow-unk"] ? [unk] : [],
   });
-  print(wordsToText([...start, ...ids].map((i) => data.idToWord[i])));
+  print(wordsToText([...start, ...ids].map((i) => data.idToWord[i]), japanese ? "" : " "));
   return 0;
+}
+
+/** The start text cut into words by MeCab, as the corpus was. */
+function segmentStart(text: string): string[] {
+  using mecab = openMecab();
+  return mecab.wakati(text);
 }
 
 if (import.meta.main) await runCli(() => main(Deno.args));

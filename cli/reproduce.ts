@@ -11,8 +11,10 @@
 import { dirname } from "node:path";
 import { UserError } from "../core/errors.ts";
 import { configurationKey, readMetrics, readRunRecord } from "../run/record.ts";
-import { loadExperiment } from "../experiments/mod.ts";
+import { findExperiment } from "../experiments/mod.ts";
 import { startRun } from "../run/run.ts";
+import { startNgramRun } from "../run/ngram_run.ts";
+import { recordedDataSource } from "../run/data.ts";
 import { judgeReproduction, type RecordedRun, SPREAD_RULE } from "../run/reproduce.ts";
 import { listRuns } from "../views/runs_index.ts";
 import { oneRunDir, parseCliArgs, runCli, shownPath, userPath } from "./main.ts";
@@ -75,7 +77,7 @@ export async function main(args: string[], print = (s: string) => console.log(s)
     );
   }
 
-  const { experiment } = loadExperiment(record.experiment);
+  const { experiment } = findExperiment(record.experiment);
   const hp = { ...record.hyperparameters };
   if (epochs !== undefined) hp.max_epoch = epochs;
   const out = values.out !== undefined
@@ -85,26 +87,31 @@ export async function main(args: string[], print = (s: string) => console.log(s)
     `rerunning ${record.experiment} (seed ${record.seed}${epochs ? `, ${epochs} epochs` : ""})...`,
   );
   try {
-    const rerun = await startRun({
-      experiment,
+    const rerunOptions = {
       hyperparameters: hp,
       overrides: record.overrides,
       seed: record.seed,
       out,
       quiet: true,
-      data: {
-        dataDir: values["data-dir"] === undefined ? undefined : userPath(values["data-dir"]),
-        corpus: record.data?.text_corpus,
-      },
+      data: recordedDataSource(
+        record,
+        values["data-dir"] === undefined ? undefined : userPath(values["data-dir"]),
+      ),
       reproduces: { record, dir },
-    });
+    };
+    // A count-based run computes in double precision without BLAS: nothing to pin.
+    const rerun = experiment.kind === "ngram"
+      ? await startNgramRun({ experiment, ...rerunOptions })
+      : await startRun({ experiment, ...rerunOptions });
     if (rerun.status !== "completed") {
       print(`NOT REPRODUCED: the rerun ended as ${rerun.status}: ${rerun.record.exit_reason}`);
       return 1;
     }
     const was = record.environment, now = rerun.record.environment;
     const o = now.openblas;
-    if (rerun.pin?.why) {
+    if (experiment.kind === "ngram") {
+      print("counted again (no BLAS: nothing to pin)");
+    } else if (rerun.pin?.why) {
       print(`not pinned: ${rerun.pin.why}; judged by the seed spread instead of bit for bit`);
     } else {
       print(

@@ -68,7 +68,8 @@ export interface SplitText {
 
 /**
  * Builds the vocabulary from the `train` split and encodes every split with it. Unknown words
- * of valid/test: `"error"` always fails; `"unk"` maps them to `<unk>` if train has it.
+ * of valid/test: `"error"` always fails; `"unk"` maps them to `<unk>` if train has it;
+ * `"unk-add"` maps them to `<unk>`, adding it to the vocabulary when train lacks it.
  *
  * @example
  * ```ts
@@ -88,7 +89,7 @@ export interface SplitText {
 export function assembleCorpus(
   name: string,
   splits: readonly SplitText[],
-  policy: "error" | "unk",
+  policy: "error" | "unk" | "unk-add",
 ): Corpus {
   const ordered = [...splits].sort((a, b) =>
     (a.split === "train" ? 0 : 1) - (b.split === "train" ? 0 : 1)
@@ -175,15 +176,20 @@ export type TextCorpusOptions =
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function loadTextCorpus(options: TextCorpusOptions): Promise<Corpus> {
-  if ("path" in options) return await loadSplitFile(options.path, options.split, options.name);
+export async function loadTextCorpus(
+  options: TextCorpusOptions,
+  unknown: "unk" | "unk-add" = "unk",
+): Promise<Corpus> {
+  if ("path" in options) {
+    return await loadSplitFile(options.path, options.split, options.name, unknown);
+  }
   const splits: SplitText[] = [];
   for (const split of ["train", "valid", "test"] as const) {
     const p = options[split];
     if (p === undefined) continue;
     splits.push({ split, ...await readText(p) });
   }
-  return assembleCorpus(options.name ?? stem(options.train), splits, "unk");
+  return assembleCorpus(options.name ?? stem(options.train), splits, unknown);
 }
 
 async function readText(
@@ -199,6 +205,7 @@ async function loadSplitFile(
   p: string,
   fractions: [number, number, number],
   name: string | undefined,
+  unknown: "unk" | "unk-add",
 ): Promise<Corpus> {
   checkFractions(fractions);
   const text = await readText(p);
@@ -214,7 +221,7 @@ async function loadSplitFile(
     { split: "train", ...text, from: 0, to: trainEnd },
     { split: "valid", ...text, from: trainEnd, to: validEnd },
     { split: "test", ...text, from: validEnd, to: L },
-  ], "unk");
+  ], unknown);
 }
 
 function checkFractions(f: readonly number[]): void {

@@ -41,6 +41,7 @@ export {
 } from "./ptb.ts";
 export { EOS, scanTokens, tokenize, type TokenSpans } from "./tokenize.ts";
 export { encodeSpans, type TokenSource, UNK, type UnknownPolicy, WordTable } from "./vocab.ts";
+export { type CappedVocabulary, capVocabulary, type VocabularyIds } from "./vocab_cap.ts";
 export { composeAccents } from "./aozora_accent.ts";
 export { type AozoraWork, cleanAozora, cleanAozoraBody, parseAozora } from "./aozora_clean.ts";
 export { jisx0213Char } from "./jisx0213.ts";
@@ -66,4 +67,7 @@ export {
   buildAozoraCorpus,
   type ManifestSource,
   type ManifestSplit,
+  segmentAozoraCorpus,
+  type SegmentAozoraOptions,
+  type SegmentedCorpus,
 } from "./aozora_corpus.ts";

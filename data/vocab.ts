@@ -16,6 +16,7 @@ import { EOS, type TokenSpans } from "./tokenize.ts";
 export const UNK = "<unk>";
 
 const EOS_BYTES = new TextEncoder().encode(EOS);
+const UNK_BYTES = new TextEncoder().encode(UNK);
 
 /**
  * A growing map from words (UTF-8 byte strings) to ids 0, 1, 2, … in order of insertion.
@@ -143,7 +144,9 @@ export type UnknownPolicy =
   /** A {@linkcode UserError} (PTB: every valid/test word is in the train vocabulary). */
   | "error"
   /** Map it to `<unk>` when the table has `<unk>`, else a {@linkcode UserError}. */
-  | "unk";
+  | "unk"
+  /** Map it to `<unk>`, adding `<unk>` to the table if it is not there (a capped vocabulary). */
+  | "unk-add";
 
 /** Where tokens came from, for error messages. */
 export interface TokenSource {
@@ -180,7 +183,7 @@ export function encodeSpans(
   const out = new Int32Array(to - from);
   const { starts, ends } = spans;
   const add = policy === "add";
-  const unk = policy === "unk" ? table.findWord(UNK) : -1;
+  let unk = policy === "unk" || policy === "unk-add" ? table.findWord(UNK) : -1;
   let eos = add ? -2 : table.find(EOS_BYTES, 0, EOS_BYTES.length);
   for (let k = from; k < to; k++) {
     const s = starts[k];
@@ -192,6 +195,7 @@ export function encodeSpans(
       id = add ? table.add(bytes, s, ends[k]) : table.find(bytes, s, ends[k]);
     }
     if (id < 0) {
+      if (unk < 0 && policy === "unk-add") unk = table.add(UNK_BYTES, 0, UNK_BYTES.length);
       if (unk < 0) throw unknownWord(bytes, spans, k, policy, source);
       id = unk;
     }
@@ -213,8 +217,8 @@ function unknownWord(
     ? EOS
     : new TextDecoder().decode(bytes.subarray(spans.starts[k], spans.ends[k]));
   const fix = policy === "unk"
-    ? `the training text has no ${UNK} to map it to; replace rare words with ${UNK} in the ` +
-      `training text, or add the word to it`
+    ? `the training text has no ${UNK} to map it to; cap the vocabulary with --vocab-size N ` +
+      `(every other word becomes ${UNK}), or replace rare words with ${UNK} in the training text`
     : "the files do not belong together; use the canonical files";
   return new UserError(
     `word '${word}' in ${source.path} (${source.split} split, line ${line}) is not in the ` +

@@ -15,6 +15,7 @@ import type { Rng } from "../core/random.ts";
 import type { Memory } from "../core/memory.ts";
 import type { LanguageModel } from "../models/model.ts";
 import type { TrainPlan } from "../training/plan.ts";
+import type { NgramHistory } from "../models/kneser_ney.ts";
 
 /** A numeric hyperparameter: an integer or any number, with its default and allowed range. */
 export interface NumberSpec {
@@ -90,14 +91,20 @@ export interface ReferenceFigure {
 
 /** Which corpus an experiment reads. */
 export interface DataSpec {
-  /** The corpus to train on; a `--corpus` on the command line replaces it. */
-  corpus: "ptb";
+  /**
+   * The corpus to train on: PTB, or the fourteen Soseki novels segmented by MeCab (built in
+   * memory at the start of every run, from `--data-dir`, `AOZORA_DIR` or the `data/aozora` cache).
+   * A `--corpus` on the command line replaces it.
+   */
+  corpus: "ptb" | "soseki";
   /** Train on only the first this many training tokens (chapter 5's small experiment). */
   trainTokens?: number;
+  /** Keep this many words, the rest `<unk>` (`data/vocab_cap.ts`); `--vocab-size` replaces it. */
+  vocabSize?: number;
 }
 
-/** A complete experiment declaration, its functions typed by its hyperparameters `S`. */
-export interface Experiment<S extends HyperSpecs = HyperSpecs> {
+/** What every experiment declares, whatever it trains, typed by its hyperparameters `S`. */
+export interface ExperimentBase<S extends HyperSpecs = HyperSpecs> {
   /** File name without `.ts`, e.g. `"ch05_simple_rnnlm"`. */
   name: string;
   /** One line for listings. */
@@ -107,8 +114,8 @@ export interface Experiment<S extends HyperSpecs = HyperSpecs> {
   /** The hyperparameters it accepts, by snake_case key. */
   hyperparameters: S;
   /**
-   * The book's figure the run should reproduce, or null when there is none. It applies to runs
-   * of the reference configuration only: the defaults (fewer epochs allowed) on PTB.
+   * The figure the run should reproduce, or null when there is none. It applies to runs of the
+   * reference configuration only: the defaults (fewer epochs allowed) on PTB.
    */
   reference: ReferenceFigure | null;
   /**
@@ -118,6 +125,12 @@ export interface Experiment<S extends HyperSpecs = HyperSpecs> {
   checkpoints?: number[];
   /** Which corpus to train on, given the resolved hyperparameters. */
   data(hp: Resolved<S>): DataSpec;
+}
+
+/** A neural experiment: a model trained by SGD under a plan, its functions typed by `S`. */
+export interface Experiment<S extends HyperSpecs = HyperSpecs> extends ExperimentBase<S> {
+  /** Absent (or `"neural"`) for a trained network. */
+  kind?: "neural";
   /** Builds the model for a vocabulary of `vocabSize` words, drawing its initial weights from `rng`. */
   model(hp: Resolved<S>, vocabSize: number, rng: Rng): LanguageModel;
   /**
@@ -129,6 +142,20 @@ export interface Experiment<S extends HyperSpecs = HyperSpecs> {
   /** The training plan, given the resolved hyperparameters. */
   plan(hp: Resolved<S>): TrainPlan;
 }
+
+/**
+ * A count-based experiment: an interpolated modified Kneser-Ney n-gram model counted from the
+ * training tokens and scored on valid and test, in seconds (no epochs, no checkpoints).
+ */
+export interface NgramExperiment<S extends HyperSpecs = HyperSpecs> extends ExperimentBase<S> {
+  /** Always `"ngram"`. */
+  kind: "ngram";
+  /** The model's order and history convention, given the resolved hyperparameters. */
+  ngram(hp: Resolved<S>): { order: number; history: NgramHistory };
+}
+
+/** Any experiment the registry holds. */
+export type AnyExperiment = Experiment | NgramExperiment;
 
 /**
  * Gives an experiment file its type checking: `hp` in `data`, `model` and `plan` is typed from the
@@ -158,6 +185,32 @@ export interface Experiment<S extends HyperSpecs = HyperSpecs> {
  */
 export function defineExperiment<const S extends HyperSpecs>(e: Experiment<S>): Experiment {
   return e as unknown as Experiment;
+}
+
+/**
+ * Gives a count-based experiment file its type checking, as {@linkcode defineExperiment} does.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineNgramExperiment, resolveHyperparameters } from "@rnnlab/rnnlab";
+ * const kn3 = defineNgramExperiment({
+ *   kind: "ngram",
+ *   name: "kn3",
+ *   title: "a Kneser-Ney trigram",
+ *   seed: 1,
+ *   hyperparameters: { order: { type: "int", default: 3, min: 1, max: 9, help: "order" } },
+ *   reference: null,
+ *   data: () => ({ corpus: "ptb" }),
+ *   ngram: (hp) => ({ order: hp.order, history: "stream" }),
+ * });
+ * assert.equal(kn3.ngram(resolveHyperparameters(kn3, { order: "4" })).order, 4);
+ * ```
+ */
+export function defineNgramExperiment<const S extends HyperSpecs>(
+  e: NgramExperiment<S>,
+): NgramExperiment {
+  return e as unknown as NgramExperiment;
 }
 
 /**
@@ -247,7 +300,7 @@ export function parseValue(key: string, spec: HyperSpec, raw: string): number | 
  * ```
  */
 export function resolveHyperparameters(
-  experiment: Experiment,
+  experiment: ExperimentBase,
   overrides: Record<string, string>,
 ): Hyperparameters {
   const hp: Hyperparameters = {};

@@ -72,10 +72,28 @@ export function generateWords(
   return out;
 }
 
-/** Joins words as text, `<eos>` becoming a line break (as the book prints generated text). */
-export function wordsToText(words: string[]): string {
-  return words.join(" ").replaceAll(" <eos> ", "\n").replaceAll(" <eos>", "\n").replaceAll(
-    "<eos> ",
-    "\n",
-  );
+/**
+ * Joins words as text, each `<eos>` becoming a line break (as the book prints generated text).
+ * Words are separated by `separator`: a space for English, nothing for Japanese, which is
+ * written without spaces between words.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { wordsToText } from "@rnnlab/rnnlab";
+ * assert.equal(wordsToText(["you", "say", "<eos>", "i", "say"]), "you say\ni say");
+ * assert.equal(wordsToText(["吾輩", "は", "猫", "で", "ある", "。", "<eos>", "名前"], ""), "吾輩は猫である。\n名前");
+ * ```
+ */
+export function wordsToText(words: string[], separator = " "): string {
+  const lines: string[] = [];
+  let line: string[] = [];
+  for (const w of words) {
+    if (w === "<eos>") {
+      lines.push(line.join(separator));
+      line = [];
+    } else line.push(w);
+  }
+  lines.push(line.join(separator)); // a last <eos> leaves a line break at the end
+  return lines.join("\n");
 }

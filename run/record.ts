@@ -15,6 +15,7 @@
  * @module
  */
 
+import type { KneserNeySummary } from "../models/kneser_ney.ts";
 import { UserError } from "../core/errors.ts";
 import { writeError, writeFileAtomic, writeFileAtomicSync } from "../core/files.ts";
 import type { Hyperparameters } from "../experiments/define.ts";
@@ -161,6 +162,21 @@ export interface RunRecord {
     files: { split: string; sha256: string }[];
     /** For a run on the user's own text (`--corpus`): where it was read from. */
     text_corpus?: TextCorpusOptions;
+    /** The vocabulary cap asked for (`--vocab-size`, or the experiment's), when there was one. */
+    vocab_cap?: number;
+    /** The vocabulary before that cap, when the cap removed words. */
+    vocab_before_cap?: number;
+    /** For a corpus segmented at the start of the run (Soseki): what made it, from what. */
+    build?: {
+      /** `"MeCab 0.996"`. */
+      segmenter: string;
+      /** The dictionary: name, charset and size. */
+      dictionary: string;
+      /** SHA-256 over the dictionary's files. */
+      dictionary_sha256: string;
+      /** Each source text: its id, the split it went to, its SHA-256. */
+      sources: { id: string; split: string; sha256: string }[];
+    };
   } | null;
   /** What the run was estimated to need in memory before it started, in MB. */
   memory_estimate_mb?: number;
@@ -170,6 +186,8 @@ export interface RunRecord {
   summary: RunSummary;
   /** How `summary` compares with the experiment's reference figure. */
   reference: ReferenceVerdict;
+  /** For a count-based run: the n-gram model's order, counts of counts and discounts. */
+  ngram?: KneserNeySummary;
 }
 
 /** One line of `metrics.jsonl`. `kind` says whether it closes an epoch or an interval. */

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Experiment } from "../experiments/define.ts";
+import type { ExperimentBase } from "../experiments/define.ts";
 import type { MetricLine, ReferenceVerdict, RunRecord } from "./record.ts";
 
 /** Hyperparameters that say how to compute, not what: they never make a run another configuration. */
@@ -32,7 +32,7 @@ export const EXECUTION_KEYS: ReadonlySet<string> = new Set(["blas_threads"]);
  * ```
  */
 export function referenceMismatch(
-  exp: Experiment,
+  exp: ExperimentBase,
   record: Pick<RunRecord, "hyperparameters"> & {
     data: Partial<NonNullable<RunRecord["data"]>> | null;
   },
@@ -41,6 +41,9 @@ export function referenceMismatch(
   const data = record.data;
   if (!data || data.text_corpus || data.corpus !== "ptb") {
     return `it trained on ${data?.corpus ?? "unrecorded data"}, not on PTB`;
+  }
+  if (data.vocab_before_cap !== undefined) {
+    return `its vocabulary was capped to ${data.vocab_size} words (from ${data.vocab_before_cap})`;
   }
   const diffs: string[] = [];
   for (const [k, spec] of Object.entries(exp.hyperparameters)) {
@@ -72,7 +75,7 @@ export function referenceMismatch(
  * ```
  */
 export function referenceVerdict(
-  exp: Experiment,
+  exp: ExperimentBase,
   record: Pick<RunRecord, "hyperparameters" | "summary"> & {
     data: Partial<NonNullable<RunRecord["data"]>> | null;
   },

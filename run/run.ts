@@ -23,7 +23,13 @@ import type { TrainPlan } from "../training/plan.ts";
 import type { Experiment, Hyperparameters } from "../experiments/define.ts";
 import { loadExperiment } from "../experiments/mod.ts";
 import { loadCheckpoint, restoreParams } from "./checkpoint.ts";
-import { assertSameData, type DataSource, loadRunData, type RunData } from "./data.ts";
+import {
+  assertSameData,
+  type DataSource,
+  loadRunData,
+  recordedDataSource,
+  type RunData,
+} from "./data.ts";
 import { collectEnvironment, gitDiff } from "./environment.ts";
 import { RunLock } from "./lock.ts";
 import { checkRunMemory, estimateRunMemory } from "./memory.ts";
@@ -269,10 +275,7 @@ export async function resumeRun(dir: string, o: ResumeRunOptions = {}): Promise<
         `not pinned: ${pin.why}; the rest of this run computes with other kernels and may differ in the last bits from an uninterrupted run`,
       );
     }
-    const data = await loadRunData(exp.data(hp), plan, {
-      dataDir: o.dataDir,
-      corpus: record.data?.text_corpus,
-    });
+    const data = await loadRunData(exp.data(hp), plan, recordedDataSource(record, o.dataDir));
     assertSameData(record, data, dir);
     checkRunMemory(exp.name, estimateRunMemory(exp, hp, plan, data.vocabSize));
     refuseIfStopped(stop);

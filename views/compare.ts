@@ -12,8 +12,8 @@
 
 import { configurationKey, type MetricLine } from "../run/record.ts";
 import { mannWhitneyU, median } from "../core/stats.ts";
-import type { Experiment } from "../experiments/define.ts";
-import { listExperiments, loadExperiment } from "../experiments/mod.ts";
+import type { ExperimentBase } from "../experiments/define.ts";
+import { findExperiment, listExperiments } from "../experiments/mod.ts";
 import type { RunInfo } from "./runs_index.ts";
 import {
   type CurveSeries,
@@ -143,7 +143,7 @@ export const BOOK_ALPHA = 0.05;
  * assert.equal(v.bookN, 5);
  * ```
  */
-export function bookGroupVerdict(exp: Experiment, runs: RunInfo[]): BookGroupVerdict | null {
+export function bookGroupVerdict(exp: ExperimentBase, runs: RunInfo[]): BookGroupVerdict | null {
   const dist = exp.reference?.distribution;
   if (!dist || runs.length < 2) return null;
   if (runs.some((r) => !r.record.reference || r.record.reference.verdict === "not_applicable")) {
@@ -328,7 +328,7 @@ export function buildComparison(runs: RunInfo[]): Comparison {
     const metrics = {} as Record<MetricKey, Stat>;
     for (const m of METRICS) metrics[m] = stat(g.map((r) => metricValue(r, m)));
     const book = g.length > 1 && known.has(g[0].experiment)
-      ? bookGroupVerdict(loadExperiment(g[0].experiment).experiment, g)
+      ? bookGroupVerdict(findExperiment(g[0].experiment).experiment, g)
       : null;
     return {
       experiment: g[0].experiment,

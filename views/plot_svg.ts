@@ -10,8 +10,8 @@
  */
 
 import type { MetricLine, RunRecord } from "../run/record.ts";
-import type { Experiment } from "../experiments/define.ts";
-import { listExperiments, loadExperiment } from "../experiments/mod.ts";
+import type { ExperimentBase } from "../experiments/define.ts";
+import { findExperiment, listExperiments } from "../experiments/mod.ts";
 import { writeFileAtomic } from "../core/files.ts";
 
 /** A point `[x, y]`. */
@@ -79,7 +79,7 @@ export interface CurveBand {
  * assert.equal(band.points.length, 4);
  * ```
  */
-export function bookEnvelope(exp: Experiment | null): CurveBand[] {
+export function bookEnvelope(exp: ExperimentBase | null): CurveBand[] {
   const dist = exp?.reference?.distribution;
   if (!dist || dist.metric !== "train_ppl" || !dist.epochs) return [];
   const seeds = Object.values(dist.epochs)[0]?.length ?? 0;
@@ -629,5 +629,5 @@ export async function writeCurveSvg(
 export function referenceBands(record: Pick<RunRecord, "experiment" | "reference">): CurveBand[] {
   if (!record.reference || record.reference.verdict === "not_applicable") return [];
   if (!listExperiments().includes(record.experiment)) return [];
-  return bookEnvelope(loadExperiment(record.experiment).experiment);
+  return bookEnvelope(findExperiment(record.experiment).experiment);
 }
