@@ -170,7 +170,7 @@ export {
   machineMemory,
   type MemoryEstimate,
 } from "./run/memory.ts";
-export { stopExitCode, type StopSignal, StopSignals } from "./run/stop.ts";
+export { refuseIfStopped, stopExitCode, type StopSignal, StopSignals } from "./run/stop.ts";
 export {
   checkpointDir,
   checkpointPath,
@@ -181,7 +181,9 @@ export {
   HEARTBEAT_TIMEOUT_S,
   type MetricLine,
   MetricsWriter,
+  type NewRunFields,
   newRunId,
+  newRunRecord,
   parseMetrics,
   readMetrics,
   readRunRecord,
@@ -192,7 +194,7 @@ export {
   type StoredStatus,
 } from "./run/record.ts";
 export { codeHash, collectEnvironment, type Environment } from "./run/environment.ts";
-export { formatDuration, Progress } from "./run/progress.ts";
+export { formatDuration, Progress, safePrint } from "./run/progress.ts";
 export { type CpuInfo, cpuInfo } from "./core/cpuinfo.ts";
 export {
   type Checkpoint,

@@ -9,6 +9,9 @@
 
 import type { BooleanSpec, NumberSpec, Resolved } from "./define.ts";
 import { basicPlan, type TrainPlan } from "../training/plan.ts";
+import type { Rng } from "../core/random.ts";
+import { Rnnlm } from "../models/rnnlm.ts";
+import { BetterRnnlm } from "../models/better_rnnlm.ts";
 
 /** An integer hyperparameter in `[min, max]`. */
 export function int(def: number, min: number, max: number, help: string): NumberSpec {
@@ -156,4 +159,45 @@ export function ch06Plan(
     restartEachEpoch: options.restartEachEpoch ?? false,
     blasThreads: hp.blas_threads,
   });
+}
+
+/** Chapter 6's Rnnlm, built and sized from the hyperparameters (`ch06_rnnlm`, `ja_soseki_rnnlm`). */
+export const rnnlmModel = {
+  model: (hp: Ch06Hyperparameters, vocabSize: number, rng: Rng): Rnnlm =>
+    new Rnnlm({ vocabSize, wordvecSize: hp.wordvec_size, hiddenSize: hp.hidden_size }, rng),
+  memory: (hp: Ch06Hyperparameters, vocabSize: number, N: number, T: number) =>
+    Rnnlm.memory({ vocabSize, wordvecSize: hp.wordvec_size, hiddenSize: hp.hidden_size }, N, T),
+};
+
+/** BetterRnnlm's hyperparameters: chapter 6's, 650 wide, 40 epochs, and the dropout ratio. */
+export function betterRnnlmSpecs() {
+  return {
+    ...ch06Specs({ wordvec_size: 650, hidden_size: 650, max_epoch: 40 }),
+    dropout: num(0.5, 0, 0.95, "dropout ratio"),
+  };
+}
+
+type BetterHyperparameters = Resolved<ReturnType<typeof betterRnnlmSpecs>>;
+
+/**
+ * BetterRnnlm, built and sized from the hyperparameters, with its schedule: valid after every
+ * epoch, lr divided by 4 when it does not improve, streams restarted every epoch
+ * (`ch06_better_rnnlm`, `ja_soseki_better_rnnlm`).
+ */
+export const betterRnnlmModel = {
+  model: (hp: BetterHyperparameters, vocabSize: number, rng: Rng): BetterRnnlm =>
+    new BetterRnnlm(betterOptions(hp, vocabSize), rng),
+  memory: (hp: BetterHyperparameters, vocabSize: number, N: number, T: number, train: boolean) =>
+    BetterRnnlm.memory(betterOptions(hp, vocabSize), N, T, train),
+  plan: (hp: BetterHyperparameters): TrainPlan =>
+    ch06Plan(hp, { validEachEpoch: true, lrDecay: 4, restartEachEpoch: true }),
+};
+
+function betterOptions(hp: BetterHyperparameters, vocabSize: number) {
+  return {
+    vocabSize,
+    wordvecSize: hp.wordvec_size,
+    hiddenSize: hp.hidden_size,
+    dropout: hp.dropout,
+  };
 }

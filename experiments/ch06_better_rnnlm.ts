@@ -9,17 +9,13 @@
  */
 
 import { defineExperiment } from "./define.ts";
-import { BetterRnnlm } from "../models/better_rnnlm.ts";
-import { ch06Plan, ch06Specs, num } from "./_common.ts";
+import { betterRnnlmModel, betterRnnlmSpecs } from "./_common.ts";
 
 export default defineExperiment({
   name: "ch06_better_rnnlm",
   title: "BetterRnnlm (2 x LSTM 650, dropout 0.5, weight tying) on PTB, 40 epochs (chapter 6)",
   seed: 1,
-  hyperparameters: {
-    ...ch06Specs({ wordvec_size: 650, hidden_size: 650, max_epoch: 40 }),
-    dropout: num(0.5, 0, 0.95, "dropout ratio"),
-  },
+  hyperparameters: betterRnnlmSpecs(),
   reference: {
     metric: "test_ppl",
     band: [70, 80],
@@ -27,24 +23,5 @@ export default defineExperiment({
       "PyTorch word_language_model, the same sizes and schedule: test 75.96; Inan et al. 2016: 73.9 (docs/references.md#ch06-betterrnnlm)",
   },
   data: () => ({ corpus: "ptb" }),
-  model: (hp, vocabSize, rng) =>
-    new BetterRnnlm({
-      vocabSize,
-      wordvecSize: hp.wordvec_size,
-      hiddenSize: hp.hidden_size,
-      dropout: hp.dropout,
-    }, rng),
-  memory: (hp, vocabSize, N, T, train) =>
-    BetterRnnlm.memory(
-      {
-        vocabSize,
-        wordvecSize: hp.wordvec_size,
-        hiddenSize: hp.hidden_size,
-        dropout: hp.dropout,
-      },
-      N,
-      T,
-      train,
-    ),
-  plan: (hp) => ch06Plan(hp, { validEachEpoch: true, lrDecay: 4, restartEachEpoch: true }),
+  ...betterRnnlmModel,
 });

@@ -6,8 +6,7 @@
  */
 
 import { defineExperiment } from "./define.ts";
-import { Rnnlm } from "../models/rnnlm.ts";
-import { ch06Plan, ch06Specs } from "./_common.ts";
+import { ch06Plan, ch06Specs, rnnlmModel } from "./_common.ts";
 
 export default defineExperiment({
   name: "ch06_rnnlm",
@@ -26,21 +25,6 @@ export default defineExperiment({
     },
   },
   data: () => ({ corpus: "ptb" }),
-  model: (hp, vocabSize, rng) =>
-    new Rnnlm({
-      vocabSize,
-      wordvecSize: hp.wordvec_size,
-      hiddenSize: hp.hidden_size,
-    }, rng),
-  memory: (hp, vocabSize, N, T) =>
-    Rnnlm.memory(
-      {
-        vocabSize,
-        wordvecSize: hp.wordvec_size,
-        hiddenSize: hp.hidden_size,
-      },
-      N,
-      T,
-    ),
+  ...rnnlmModel,
   plan: (hp) => ch06Plan(hp),
 });

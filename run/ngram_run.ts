@@ -28,13 +28,14 @@ import { referenceVerdict } from "./reference.ts";
 import {
   createRunDir,
   emptySummary,
+  newRunRecord,
   readRunRecord,
   type RunRecord,
-  SCHEMA_VERSION,
 } from "./record.ts";
 import type { RunOutcome } from "./run.ts";
 import { RunSession } from "./session.ts";
-import { stopExitCode, type StopSignal, StopSignals } from "./stop.ts";
+import { refuseIfStopped, stopExitCode, type StopSignal, StopSignals } from "./stop.ts";
+import { safePrint } from "./progress.ts";
 
 /** What {@linkcode startNgramRun} needs. */
 export interface StartNgramRunOptions {
@@ -115,31 +116,15 @@ export async function startNgramRun(o: StartNgramRunOptions): Promise<RunOutcome
   refuseIfStopped(stop.requested);
   const { dir, runId } = await createRunDir(o.out, exp.name);
   const lock = RunLock.acquire(dir, "counting");
-  const started = new Date().toISOString();
-  const record: RunRecord = {
-    schema_version: SCHEMA_VERSION,
-    experiment: exp.name,
-    run_id: runId,
-    status: "running",
-    exit_reason: null,
-    pid: Deno.pid,
-    hostname: Deno.hostname(),
-    heartbeat_at: started,
+  const record = newRunRecord({
+    experiment: exp,
+    runId,
     seed: o.seed,
     hyperparameters: hp,
-    overrides: o.overrides ?? {},
-    resumes: [],
-    started_at: started,
-    finished_at: null,
+    overrides: o.overrides,
     data: data.info,
     environment,
-    summary: emptySummary(),
-    reference: referenceVerdict(exp, {
-      hyperparameters: hp,
-      data: data.info,
-      summary: emptySummary(),
-    }, []),
-  };
+  });
   let session: RunSession;
   try {
     session = await RunSession.open(dir, record, [], lock);
@@ -220,7 +205,7 @@ function countNgrams(
   data: RunData,
   io: { print?: (line: string) => void; quiet?: boolean },
 ): Counted {
-  const say = io.quiet ? () => {} : safe(io.print ?? ((l: string) => console.log(l)));
+  const say = io.quiet ? () => {} : safePrint(io.print ?? ((l: string) => console.log(l)));
   const { order, history } = exp.ngram(hp);
   const t0 = performance.now();
   const eos = data.idToWord.indexOf("<eos>"), unk = data.idToWord.indexOf("<unk>");
@@ -245,7 +230,7 @@ async function score(
   stop: StopSignals,
   io: { print?: (line: string) => void; quiet?: boolean },
 ): Promise<RunOutcome> {
-  const say = io.quiet ? () => {} : safe(io.print ?? ((l: string) => console.log(l)));
+  const say = io.quiet ? () => {} : safePrint(io.print ?? ((l: string) => console.log(l)));
   const record = session.record;
   const { lm } = counted;
   const t0 = performance.now() - counted.seconds * 1000;
@@ -307,21 +292,4 @@ function finishTimes(record: RunRecord, t0: number): void {
   record.heartbeat_at = now;
   record.summary.train_time_s = seconds;
   record.summary.wall_time_s = (Date.parse(now) - Date.parse(record.started_at)) / 1000;
-}
-
-function refuseIfStopped(signal: StopSignal | null): void {
-  if (signal) {
-    throw new UserError(
-      `stopped by ${signal} before the run started; nothing was written`,
-      stopExitCode(signal),
-    );
-  }
-}
-
-function safe(print: (line: string) => void): (line: string) => void {
-  return (line) => {
-    try {
-      print(line);
-    } catch { /* the terminal is gone */ }
-  };
 }

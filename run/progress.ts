@@ -141,3 +141,21 @@ export function formatDuration(seconds: number): string {
   if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
   return `${s}s`;
 }
+
+/**
+ * `print`, made safe for a terminal that is gone (after SIGHUP a write to it throws): the line is
+ * dropped, and the record still says how the run ended.
+ *
+ * @example
+ * ```ts
+ * import { safePrint } from "@rnnlab/rnnlab";
+ * safePrint(() => { throw new Error("EPIPE"); })("a line nobody reads"); // does not throw
+ * ```
+ */
+export function safePrint(print: (line: string) => void): (line: string) => void {
+  return (line) => {
+    try {
+      print(line);
+    } catch { /* the terminal is gone */ }
+  };
+}

@@ -18,7 +18,8 @@
 import type { KneserNeySummary } from "../models/kneser_ney.ts";
 import { UserError } from "../core/errors.ts";
 import { writeError, writeFileAtomic, writeFileAtomicSync } from "../core/files.ts";
-import type { Hyperparameters } from "../experiments/define.ts";
+import type { ExperimentBase, Hyperparameters } from "../experiments/define.ts";
+import { referenceVerdict } from "./reference.ts";
 import type { Environment } from "./environment.ts";
 import type { TextCorpusOptions } from "../data/corpus.ts";
 
@@ -507,4 +508,76 @@ export function configurationKey(
     ]
     : null;
   return JSON.stringify([rec.experiment, hp, data]);
+}
+
+/** What {@linkcode newRunRecord} needs to know about a run that is about to start. */
+export interface NewRunFields {
+  /** The experiment. */
+  experiment: ExperimentBase;
+  /** The run id (the directory's name). */
+  runId: string;
+  /** The seed. */
+  seed: number;
+  /** The resolved hyperparameters. */
+  hyperparameters: Hyperparameters;
+  /** Those given on the command line. */
+  overrides?: Record<string, number | boolean>;
+  /** The data the run reads. */
+  data: RunRecord["data"];
+  /** The environment it starts in. */
+  environment: Environment;
+  /** The memory it was estimated to need, in bytes (neural runs). */
+  memoryBytes?: number;
+}
+
+/**
+ * The record of a run that starts now in this process: `running`, no figures yet, and the
+ * reference verdict that its configuration allows so far.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Environment, loadExperiment, newRunRecord, resolveHyperparameters } from "@rnnlab/rnnlab";
+ * const { experiment } = loadExperiment("ch06_rnnlm");
+ * const r = newRunRecord({
+ *   experiment,
+ *   runId: "20261201-120000-abcdef",
+ *   seed: 1,
+ *   hyperparameters: resolveHyperparameters(experiment, {}),
+ *   data: null,
+ *   environment: {} as Environment,
+ * });
+ * assert.equal(r.status, "running");
+ * assert.equal(r.pid, Deno.pid);
+ * assert.equal(r.summary.test_ppl, null);
+ * assert.equal(r.reference.verdict, "not_applicable"); // no data recorded: not PTB
+ * ```
+ */
+export function newRunRecord(f: NewRunFields): RunRecord {
+  const started = new Date().toISOString();
+  return {
+    schema_version: SCHEMA_VERSION,
+    experiment: f.experiment.name,
+    run_id: f.runId,
+    status: "running",
+    exit_reason: null,
+    pid: Deno.pid,
+    hostname: Deno.hostname(),
+    heartbeat_at: started,
+    seed: f.seed,
+    hyperparameters: f.hyperparameters,
+    overrides: f.overrides ?? {},
+    resumes: [],
+    started_at: started,
+    finished_at: null,
+    data: f.data,
+    ...(f.memoryBytes !== undefined ? { memory_estimate_mb: Math.round(f.memoryBytes / 1e6) } : {}),
+    environment: f.environment,
+    summary: emptySummary(),
+    reference: referenceVerdict(f.experiment, {
+      hyperparameters: f.hyperparameters,
+      data: f.data,
+      summary: emptySummary(),
+    }, []),
+  };
 }

@@ -36,21 +36,21 @@ import { checkRunMemory, estimateRunMemory } from "./memory.ts";
 import { applyPin, type Pin, pinRecordedEnvironment } from "./pin.ts";
 import { referenceVerdict } from "./reference.ts";
 import { type LoopEnd, runLoop, timedSummary } from "./loop.ts";
-import { Progress } from "./progress.ts";
+import { Progress, safePrint } from "./progress.ts";
 import {
   checkpointPath,
   createRunDir,
   emptySummary,
   type MetricLine,
+  newRunRecord,
   parseMetrics,
   readRunRecord,
   type RunRecord,
   type RunSummary,
-  SCHEMA_VERSION,
   type StoredStatus,
 } from "./record.ts";
 import { type RunPosition, RunSession } from "./session.ts";
-import { stopExitCode, StopSignals } from "./stop.ts";
+import { refuseIfStopped, stopExitCode, StopSignals } from "./stop.ts";
 import { writeError, writeFileAtomic } from "../core/files.ts";
 
 /** How a run talks to the person who started it. */
@@ -152,42 +152,26 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   if (from) assertSameData(from.record, data, from.dir);
   const memory = estimateRunMemory(exp, hp, plan, data.vocabSize);
   checkRunMemory(exp.name, memory);
-  refuseIfStopped(stop);
+  refuseIfStopped(stop.requested);
   const rng = new Rng(o.seed);
   const model = exp.model(hp, data.vocabSize, rng);
   const trainer = new Trainer(model, plan, data.xs, data.ts);
   const { url } = loadExperiment(exp.name);
   const environment = await collectEnvironment(url);
-  refuseIfStopped(stop);
+  refuseIfStopped(stop.requested);
 
   const { dir, runId } = await createRunDir(o.out, exp.name);
   const lock = RunLock.acquire(dir, "training");
-  const started = new Date().toISOString();
-  const record: RunRecord = {
-    schema_version: SCHEMA_VERSION,
-    experiment: exp.name,
-    run_id: runId,
-    status: "running",
-    exit_reason: null,
-    pid: Deno.pid,
-    hostname: Deno.hostname(),
-    heartbeat_at: started,
+  const record = newRunRecord({
+    experiment: exp,
+    runId,
     seed: o.seed,
     hyperparameters: hp,
-    overrides: o.overrides ?? {},
-    resumes: [],
-    started_at: started,
-    finished_at: null,
+    overrides: o.overrides,
     data: data.info,
-    memory_estimate_mb: Math.round(memory.total / 1e6),
     environment,
-    summary: emptySummary(),
-    reference: referenceVerdict(exp, {
-      hyperparameters: hp,
-      data: data.info,
-      summary: emptySummary(),
-    }, []),
-  };
+    memoryBytes: memory.total,
+  });
   const outside = envOr("RNNLAB_CHECKPOINT_DIR");
   if (outside) record.checkpoint_dir = `${outside}/${exp.name}/${runId}`;
   let session: RunSession;
@@ -271,14 +255,14 @@ export async function resumeRun(dir: string, o: ResumeRunOptions = {}): Promise<
     applyThreads(plan);
     pin = applyPin(pin, last);
     if (pin.why && !o.quiet) {
-      safe(o.print ?? ((l: string) => console.log(l)))(
+      safePrint(o.print ?? ((l: string) => console.log(l)))(
         `not pinned: ${pin.why}; the rest of this run computes with other kernels and may differ in the last bits from an uninterrupted run`,
       );
     }
     const data = await loadRunData(exp.data(hp), plan, recordedDataSource(record, o.dataDir));
     assertSameData(record, data, dir);
     checkRunMemory(exp.name, estimateRunMemory(exp, hp, plan, data.vocabSize));
-    refuseIfStopped(stop);
+    refuseIfStopped(stop.requested);
     const rng = new Rng(record.seed);
     const model = exp.model(hp, data.vocabSize, rng);
     const trainer = new Trainer(model, plan, data.xs, data.ts);
@@ -291,7 +275,7 @@ export async function resumeRun(dir: string, o: ResumeRunOptions = {}): Promise<
     trainer.setState(position.trainer);
     rng.setState(position.rng);
     const environment = await collectEnvironment(url);
-    refuseIfStopped(stop);
+    refuseIfStopped(stop.requested);
 
     // Metric lines written after the checkpoint (a crash between the two) are dropped.
     const text = await Deno.readTextFile(`${dir}/metrics.jsonl`).catch(() => "");
@@ -346,7 +330,7 @@ async function execute(
   from: { summary: RunSummary; pending: RunPosition["pending_epoch"]; priorTrainSeconds: number },
   pin: Pin | null,
 ): Promise<RunOutcome> {
-  const print = safe(io.print ?? ((l: string) => console.log(l)));
+  const print = safePrint(io.print ?? ((l: string) => console.log(l)));
   const say = io.quiet ? () => {} : print;
   const progress = new Progress({
     print: say,
@@ -467,17 +451,6 @@ function applyThreads(plan: TrainPlan): void {
   if (plan.blasThreads > 0) setBlasThreads(plan.blasThreads);
 }
 
-/** A run asked to stop before its directory exists ends here, with nothing written. */
-function refuseIfStopped(stop: StopSignals): void {
-  const sig = stop.requested;
-  if (sig) {
-    throw new UserError(
-      `stopped by ${sig} before the run started; nothing was written`,
-      stopExitCode(sig),
-    );
-  }
-}
-
 /** The record's hyperparameters, checked against the experiment's declaration of today. */
 function recordedHyperparameters(exp: Experiment, record: RunRecord, dir: string): Hyperparameters {
   const hp = record.hyperparameters;
@@ -515,14 +488,6 @@ function divergenceAdvice(exp: Experiment, plan: TrainPlan): string {
   const lr = "lr" in exp.hyperparameters ? "lower --lr" : "lower the learning rate";
   if (!("max_grad" in exp.hyperparameters)) return lr;
   return plan.maxGrad === null ? `${lr} or clip gradients (--max-grad)` : `${lr} or --max-grad`;
-}
-
-function safe(print: (line: string) => void): (line: string) => void {
-  return (line) => {
-    try {
-      print(line);
-    } catch { /* the terminal is gone (SIGHUP): the record still says how the run ended */ }
-  };
 }
 
 function isTerminal(): boolean {

@@ -10,6 +10,8 @@
  * @module
  */
 
+import { UserError } from "../core/errors.ts";
+
 /** The signals that stop a run. */
 export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 
@@ -88,5 +90,26 @@ export class StopSignals implements Disposable {
   /** Stops listening: the signals' default actions apply again. */
   [Symbol.dispose](): void {
     this.#worker?.terminate();
+  }
+}
+
+/**
+ * A run asked to stop before its directory exists ends here, with nothing written: a
+ * {@linkcode UserError} with the signal's exit code.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { refuseIfStopped } from "@rnnlab/rnnlab";
+ * refuseIfStopped(null); // no signal: nothing happens
+ * assert.throws(() => refuseIfStopped("SIGINT"), { name: "UserError", exitCode: 130 });
+ * ```
+ */
+export function refuseIfStopped(signal: StopSignal | null): void {
+  if (signal) {
+    throw new UserError(
+      `stopped by ${signal} before the run started; nothing was written`,
+      stopExitCode(signal),
+    );
   }
 }
