@@ -21,7 +21,8 @@ import {
   resolveHyperparameters,
 } from "../experiments/define.ts";
 import { DEFAULT_EXPERIMENT, listExperiments, loadExperiment } from "../experiments/mod.ts";
-import { readMetrics, type RunRecord } from "../run/record.ts";
+import { checkRunId, readMetrics, type RunRecord } from "../run/record.ts";
+import { sharedMachineEnv } from "../sweep/threads.ts";
 import { resumeRun, type RunOutcome, startRun } from "../run/run.ts";
 import type { TextCorpusOptions } from "../data/corpus.ts";
 import { writeCurveSvg } from "../views/plot_svg.ts";
@@ -37,7 +38,7 @@ import {
 } from "./main.ts";
 
 const USAGE =
-  "deno task experiment [name] [--key value ...] [--seed N | --seeds 1-10 [--jobs N]] [--out DIR] [--data-dir DIR] [--quiet] | --resume RUN_DIR | --list";
+  "deno task experiment [name] [--key value ...] [--seed N | --seeds 1-10 [--jobs N]] [--out DIR] [--run-id ID] [--data-dir DIR] [--quiet] | --resume RUN_DIR | --list";
 
 const COMMON = {
   help: { type: "boolean", short: "h" },
@@ -51,6 +52,7 @@ const COMMON = {
   jobs: { type: "string" },
   resume: { type: "string" },
   list: { type: "boolean" },
+  "run-id": { type: "string" },
 } as const;
 
 /** The `--help` text of one experiment. */
@@ -82,6 +84,7 @@ export function experimentHelp(e: Experiment): string {
     "",
     "other options:",
     "  --out DIR        results root (default results)",
+    "  --run-id ID      the run directory's name (default: the UTC time and a random suffix)",
     "  --data-dir DIR   PTB folder (else PTB_DIR, else the data/ptb cache, downloaded when missing)",
     "  --corpus PATH    train on your own text instead: a folder with train.txt (valid.txt, test.txt)",
     "                   or one file cut by --split (default 0.8,0.1,0.1); words split by white space",
@@ -155,7 +158,7 @@ export async function main(args: string[]): Promise<number> {
       throw argError(e, resumeUsage);
     }
     refuseRepeats(tokens);
-    const extra = ["seed", "seeds", "jobs", "out", "corpus", "split"].filter((k) =>
+    const extra = ["seed", "seeds", "jobs", "out", "corpus", "split", "run-id"].filter((k) =>
       k in first.values
     );
     if (name || extra.length > 0) {
@@ -221,6 +224,11 @@ export async function main(args: string[]): Promise<number> {
   if (values.jobs !== undefined && values.seeds === undefined) {
     throw new UserError("--jobs goes with --seeds (how many runs of the group at a time)");
   }
+  const runId = values["run-id"] as string | undefined;
+  if (runId !== undefined && values.seeds !== undefined) {
+    throw new UserError("--run-id names one run; give it with --seed N, not --seeds");
+  }
+  if (runId !== undefined) checkRunId(runId);
   const outRoot = typeof values.out === "string" ? userPath(values.out) : "results";
   const dataDir = typeof values["data-dir"] === "string" ? userPath(values["data-dir"]) : undefined;
   const corpus = typeof values.corpus === "string"
@@ -257,6 +265,7 @@ export async function main(args: string[]): Promise<number> {
     overrides,
     seed,
     out: outRoot,
+    runId,
     quiet: Boolean(values.quiet),
     data: { dataDir, corpus },
   });
@@ -304,8 +313,6 @@ async function runGroup(
     }
     return 0;
   }
-  const cores = navigator.hardwareConcurrency ?? 1;
-  const threads = String(Math.max(1, Math.floor(cores / jobs)));
   const args = (seed: number) => [
     "task",
     "-q",
@@ -329,7 +336,7 @@ async function runGroup(
       const child = new Deno.Command(Deno.execPath(), {
         args: args(seed),
         cwd: new URL("../", import.meta.url),
-        env: { OPENBLAS_NUM_THREADS: threads, RNNLAB_WORKERS: "0", INIT_CWD: Deno.cwd() },
+        env: { ...sharedMachineEnv(jobs), INIT_CWD: Deno.cwd() },
         stdout: "piped",
         stderr: "piped",
       }).spawn();

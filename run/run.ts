@@ -71,6 +71,8 @@ export interface StartRunOptions extends RunIo {
   seed: number;
   /** Root of the results tree, e.g. `results`. */
   out: string;
+  /** The run directory's name, chosen beforehand (a sweep's); default a fresh time-stamped id. */
+  runId?: string;
   /** Where the data comes from (PTB folder, or the user's corpus). */
   data?: DataSource;
   /**
@@ -154,7 +156,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   const environment = await collectEnvironment(url);
   refuseIfStopped(stop);
 
-  const { dir, runId } = await createRunDir(o.out, exp.name);
+  const { dir, runId } = await createRunDir(o.out, exp.name, o.runId);
   const lock = RunLock.acquire(dir, "training");
   const started = new Date().toISOString();
   const record: RunRecord = {
