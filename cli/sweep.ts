@@ -45,8 +45,8 @@ const USAGE =
   "[--backend local|slurm] [--jobs N] [--out DIR] [slurm options] [--yes] [--dry-run] | " +
   "status <manifest> | resume <manifest>";
 const STATUS_USAGE = "deno task sweep status <manifest> [--json]";
-const RESUME_USAGE = "deno task sweep resume <manifest> [--runs 0,3-5] [--backend local|slurm] " +
-  "[--jobs N] [slurm options] [--wait] [--dry-run] [--quiet]";
+const RESUME_USAGE = "deno task sweep resume <manifest> [--runs 0,3-5] [--data-dir DIR] " +
+  "[--backend local|slurm] [--jobs N] [slurm options] [--wait] [--dry-run] [--quiet]";
 
 const HELP = `Usage:
   deno task sweep <experiment> [options]     expand, check, write the manifest, run or submit
@@ -80,6 +80,7 @@ Others:
   --quiet               print only the manifest's path
   status --json         the states as JSON
   resume --runs LIST    only these runs (by index, as status lists them)
+  resume --data-dir D   PTB is now in D (the runs resumed or rerun read it there)
   -h, --help            show this help`;
 
 /** Options every form shares, and those of a launch (start or resume). */
@@ -223,7 +224,10 @@ async function start(name: string, rawArgs: string[], io: Io): Promise<number> {
   const dir = sweepDir(manifest.out, manifest.sweep_id);
   const path = `${dir}/manifest.json`;
   const made = await makeSweepDir(manifest);
-  using lock = RunLock.acquire(dir, "launching the sweep");
+  using lock = RunLock.acquire(
+    dir,
+    backend === "local" ? "running the sweep" : "submitting the sweep",
+  );
   const launches = firstLaunches(manifest);
   try {
     await writeManifest(path, manifest);
@@ -455,8 +459,11 @@ async function runHere(
         ? "diverged"
         : code === 130 || code === 143 || code === 129
         ? "interrupted"
+        : null;
+      const where = how
+        ? shownPath(l.runDir)
         : `failed (exit ${code}; see ${shownPath(run.attempts.at(-1)!.err!)})`;
-      say(`[${done}/${total}] run ${l.index} (${runLabel(run)}): ${how}, ${shownPath(l.runDir)}`);
+      say(`[${done}/${total}] run ${l.index} (${runLabel(run)}): ${how ? `${how}, ` : ""}${where}`);
     },
   });
   const st = await sweepStatus(manifest, dirname(path), { driving: false });
@@ -653,11 +660,11 @@ function summaryLines(manifest: SweepManifest, st: SweepStatus, path: string): s
     lines.push(`  run ${r.index} (${runLabel(r)}) diverged${r.reason ? `: ${r.reason}` : ""}`);
   }
   if (todo.length > 0 && !st.driving) {
-    const n = (a: string) => todo.filter((r) => r.action === a).length;
+    const n = (test: (r: RunState) => boolean) => todo.filter(test).length;
     const parts = [
-      n("resume") && `resume ${n("resume")}`,
-      n("rerun") && `rerun ${n("rerun")}`,
-      n("start") && `start ${n("start")}`,
+      n((r) => r.action === "resume") && `resume ${n((r) => r.action === "resume")}`,
+      n((r) => r.phase === "failed") && `rerun ${n((r) => r.phase === "failed")}`,
+      n((r) => r.phase === "planned") && `start ${n((r) => r.phase === "planned")}`,
     ].filter(Boolean).join(", ");
     lines.push(
       `to ${parts} of them (never a completed run): deno task sweep resume ${shownPath(path)}`,
@@ -694,7 +701,7 @@ async function resume(rawArgs: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCliArgs({
     args: rest,
     allowPositionals: true,
-    options: { ...LAUNCH_OPTIONS, runs: { type: "string" } },
+    options: { ...LAUNCH_OPTIONS, runs: { type: "string" }, "data-dir": { type: "string" } },
   }, RESUME_USAGE);
   const v = values as Record<string, string | boolean | undefined>;
   if (v.help) {
@@ -705,6 +712,13 @@ async function resume(rawArgs: string[], io: Io): Promise<number> {
   const manifest = await readManifest(path);
   const dir = dirname(path);
   const only = typeof v.runs === "string" ? parseRunList(v.runs) : undefined;
+  if (typeof v["data-dir"] === "string") {
+    // PTB moved (another node's mount, a copy nearer the nodes): the runs read it from there.
+    if (manifest.data.corpus) {
+      throw new UserError("--data-dir is PTB's folder; this sweep reads a --corpus of its own");
+    }
+    manifest.data = { ...manifest.data, ...(await dataOptions({ "data-dir": v["data-dir"] })) };
+  }
   const backend = v.backend === undefined ? manifest.backend : parseBackend(v.backend);
   const jobs = v.jobs === undefined ? undefined : parseJobs(v.jobs as string);
   const settings = launchSettings(
@@ -734,11 +748,16 @@ async function resume(rawArgs: string[], io: Io): Promise<number> {
     io.out(shownPath(path));
     return 0;
   }
-  const n = (a: string) => launches.filter((l) => l.action === a).length;
+  // Named as status names them: a run that failed is rerun, one never started is started.
+  const phase = new Map(st.runs.map((r) => [r.index, r.phase]));
+  const n = (test: (l: Launch) => boolean) => launches.filter(test).length;
+  const resumed = n((l) => l.action === "resume");
+  const rerun = n((l) => phase.get(l.index) === "failed");
+  const started = launches.length - resumed - rerun;
   const what = [
-    n("resume") && `resuming ${n("resume")}`,
-    n("rerun") && `rerunning ${n("rerun")}`,
-    n("start") && `starting ${n("start")}`,
+    resumed && `resuming ${resumed}`,
+    rerun && `rerunning ${rerun}`,
+    started && `starting ${started}`,
   ].filter(Boolean).join(", ");
   if (backend === "local") {
     const j = Math.min(jobs ?? manifest.jobs ?? 1, launches.length);

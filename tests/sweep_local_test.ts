@@ -133,7 +133,7 @@ Deno.test("Ctrl-C stops a local sweep; status names what is left; resume finishe
   await using corpus = await writeSyntheticCorpus({ train: 3000, valid: 400, test: 400 });
   await using outDir = await tempDir();
   const out = outDir.path;
-  // Runs of 400 epochs of about 4 ms: the signal comes long before the first run ends.
+  // Runs of 250 epochs of about 4 ms: the signal comes long before the first run ends.
   const child = spawnTask("sweep", [
     EXP,
     "--corpus",
@@ -141,7 +141,7 @@ Deno.test("Ctrl-C stops a local sweep; status names what is left; resume finishe
     "--seeds",
     "1-3",
     "--max-epoch",
-    "400",
+    "250",
     "--out",
     out,
   ]);
@@ -188,7 +188,7 @@ Deno.test("Ctrl-C stops a local sweep; status names what is left; resume finishe
   ]);
   for (const r of m.runs) {
     const rec = await readRunRecord(r.run_dir);
-    assert.deepEqual([rec.status, rec.summary.epochs_completed], ["completed", 400]);
+    assert.deepEqual([rec.status, rec.summary.epochs_completed], ["completed", 250]);
   }
   assert.equal((await readRunRecord(m.runs[0].run_dir)).resumes.length, 1);
 
@@ -204,6 +204,9 @@ Deno.test("Ctrl-C stops a local sweep; status names what is left; resume finishe
   await assert.rejects(main(["resume", path, "--runs", "0", "--quiet"]), {
     name: "UserError",
     message: "run 0 is not resumed: it has completed, and a completed run is never run again",
+  });
+  await assert.rejects(main(["resume", path, "--data-dir", corpus.path]), {
+    message: "--data-dir is PTB's folder; this sweep reads a --corpus of its own",
   });
   const rerun = await runCliProcess("sweep.ts", ["resume", path]);
   assert.equal(rerun.code, 0, rerun.stderr);
