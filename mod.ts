@@ -223,3 +223,4 @@ export {
   studentTCdf,
   studentTQuantile,
 } from "./core/stats.ts";
+export { checkRunId } from "./run/record.ts";

@@ -21,7 +21,8 @@ import {
   resolveHyperparameters,
 } from "../experiments/define.ts";
 import { DEFAULT_EXPERIMENT, findExperiment, listExperiments } from "../experiments/mod.ts";
-import { readMetrics, readRunRecord, type RunRecord } from "../run/record.ts";
+import { checkRunId, readMetrics, readRunRecord, type RunRecord } from "../run/record.ts";
+import { sharedMachineEnv } from "../sweep/threads.ts";
 import { resumeRun, type RunOutcome, startRun } from "../run/run.ts";
 import { resumeNgramRun, startNgramRun } from "../run/ngram_run.ts";
 import type { DataSource } from "../run/data.ts";
@@ -39,7 +40,7 @@ import {
 } from "./main.ts";
 
 const USAGE =
-  "deno task experiment [name] [--key value ...] [--seed N | --seeds 1-10 [--jobs N]] [--out DIR] [--data-dir DIR] [--corpus PATH] [--vocab-size N] [--quiet] | --resume RUN_DIR | --list";
+  "deno task experiment [name] [--key value ...] [--seed N | --seeds 1-10 [--jobs N]] [--out DIR] [--run-id ID] [--data-dir DIR] [--corpus PATH] [--vocab-size N] [--quiet] | --resume RUN_DIR | --list";
 
 const COMMON = {
   help: { type: "boolean", short: "h" },
@@ -54,6 +55,7 @@ const COMMON = {
   jobs: { type: "string" },
   resume: { type: "string" },
   list: { type: "boolean" },
+  "run-id": { type: "string" },
 } as const;
 
 /** The `--help` text of one experiment. */
@@ -88,6 +90,7 @@ export function experimentHelp(e: AnyExperiment): string {
     "",
     "other options:",
     "  --out DIR        results root (default results)",
+    "  --run-id ID      the run directory's name (default: the UTC time and a random suffix)",
     spec.corpus === "ptb"
       ? "  --data-dir DIR   PTB folder (else PTB_DIR, else the data/ptb cache, downloaded when missing)"
       : "  --data-dir DIR   the Aozora texts (else AOZORA_DIR, else the data/aozora cache, downloaded\n" +
@@ -171,9 +174,8 @@ export async function main(args: string[]): Promise<number> {
       throw argError(e, resumeUsage);
     }
     refuseRepeats(tokens);
-    const extra = ["seed", "seeds", "jobs", "out", "corpus", "split", "vocab-size"].filter((k) =>
-      k in first.values
-    );
+    const extra = ["seed", "seeds", "jobs", "out", "corpus", "split", "vocab-size", "run-id"]
+      .filter((k) => k in first.values);
     if (name || extra.length > 0) {
       throw new UserError(
         "--resume takes only a run directory; the run keeps its recorded settings",
@@ -239,6 +241,11 @@ export async function main(args: string[]): Promise<number> {
   if (values.jobs !== undefined && values.seeds === undefined) {
     throw new UserError("--jobs goes with --seeds (how many runs of the group at a time)");
   }
+  const runId = values["run-id"] as string | undefined;
+  if (runId !== undefined && values.seeds !== undefined) {
+    throw new UserError("--run-id names one run; give it with --seed N, not --seeds");
+  }
+  if (runId !== undefined) checkRunId(runId);
   const outRoot = typeof values.out === "string" ? userPath(values.out) : "results";
   const dataDir = typeof values["data-dir"] === "string" ? userPath(values["data-dir"]) : undefined;
   const named = values.corpus === "ptb" || values.corpus === "soseki" ? values.corpus : undefined;
@@ -265,6 +272,7 @@ export async function main(args: string[]): Promise<number> {
         overrides,
         seed: typeof values.seed === "string" ? parseSeed(values.seed) : experiment.seed,
         out: outRoot,
+        runId,
         quiet: Boolean(values.quiet),
         data,
       }),
@@ -303,6 +311,7 @@ export async function main(args: string[]): Promise<number> {
     overrides,
     seed,
     out: outRoot,
+    runId,
     quiet: Boolean(values.quiet),
     data,
   });
@@ -351,8 +360,6 @@ async function runGroup(
     }
     return 0;
   }
-  const cores = navigator.hardwareConcurrency ?? 1;
-  const threads = String(Math.max(1, Math.floor(cores / jobs)));
   const args = (seed: number) => [
     "task",
     "-q",
@@ -377,7 +384,7 @@ async function runGroup(
       const child = new Deno.Command(Deno.execPath(), {
         args: args(seed),
         cwd: new URL("../", import.meta.url),
-        env: { OPENBLAS_NUM_THREADS: threads, RNNLAB_WORKERS: "0", INIT_CWD: Deno.cwd() },
+        env: { ...sharedMachineEnv(jobs), INIT_CWD: Deno.cwd() },
         stdout: "piped",
         stderr: "piped",
       }).spawn();

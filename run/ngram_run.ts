@@ -49,6 +49,8 @@ export interface StartNgramRunOptions {
   seed: number;
   /** Root of the results tree. */
   out: string;
+  /** The run directory's name (a sweep names its runs up front); default a fresh id. */
+  runId?: string;
   /** Where the data comes from. */
   data?: DataSource;
   /** Progress lines; default standard output. */
@@ -114,7 +116,7 @@ export async function startNgramRun(o: StartNgramRunOptions): Promise<RunOutcome
   const environment = await collectEnvironment(findExperiment(exp.name).url);
   const counted = countNgrams(exp, o.hyperparameters, data, o);
   refuseIfStopped(stop.requested);
-  const { dir, runId } = await createRunDir(o.out, exp.name);
+  const { dir, runId } = await createRunDir(o.out, exp.name, o.runId);
   const lock = RunLock.acquire(dir, "counting");
   const record = newRunRecord({
     experiment: exp,

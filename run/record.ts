@@ -230,7 +230,8 @@ export function newRunId(now: Date = new Date()): string {
 /**
  * Creates a fresh run directory under `root/experiment/`. The last path component is created
  * with a non-recursive `mkdir`, which fails if it exists, so two runs started at the same moment
- * never share a directory.
+ * never share a directory. With `runId` (a sweep that names each run's folder before it starts),
+ * that name is used, and a folder of that name already there is a {@linkcode UserError}.
  *
  * @example
  * ```ts
@@ -249,13 +250,27 @@ export function newRunId(now: Date = new Date()): string {
 export async function createRunDir(
   root: string,
   experiment: string,
+  runId?: string,
 ): Promise<{ dir: string; runId: string }> {
   const parent = `${root}/${experiment}`;
   const advice = "point --out at a folder you can write to";
+  if (runId !== undefined) checkRunId(runId);
   try {
     await Deno.mkdir(parent, { recursive: true });
   } catch (e) {
     throw writeError(parent, e, advice);
+  }
+  if (runId !== undefined) {
+    const dir = `${parent}/${runId}`;
+    try {
+      await Deno.mkdir(dir);
+      return { dir, runId };
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw writeError(dir, e, advice);
+      throw new UserError(
+        `${dir} already exists; choose another --run-id, or continue that run with --resume ${dir}`,
+      );
+    }
   }
   for (let attempt = 0; attempt < 20; attempt++) {
     const runId = newRunId();
@@ -268,6 +283,26 @@ export async function createRunDir(
     }
   }
   throw new Error(`could not create a unique run directory under ${parent}`);
+}
+
+/**
+ * Refuses a run id that is not one folder name of letters, digits, `.`, `_` and `-` (at most 100,
+ * not starting with `.` or `-`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkRunId } from "@rnnlab/rnnlab";
+ * checkRunId("20261127-230102-k3f9qa");
+ * assert.throws(() => checkRunId("../elsewhere"), { name: "UserError" });
+ * ```
+ */
+export function checkRunId(runId: string): void {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/.test(runId)) {
+    throw new UserError(
+      `run id ${JSON.stringify(runId)} is not a folder name; use letters, digits, '.', '_' and '-'`,
+    );
+  }
 }
 
 /** Writes `run.json` in `dir` atomically. */

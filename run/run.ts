@@ -77,6 +77,8 @@ export interface StartRunOptions extends RunIo {
   seed: number;
   /** Root of the results tree, e.g. `results`. */
   out: string;
+  /** The run directory's name, chosen beforehand (a sweep's); default a fresh time-stamped id. */
+  runId?: string;
   /** Where the data comes from (PTB folder, or the user's corpus). */
   data?: DataSource;
   /**
@@ -160,7 +162,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   const environment = await collectEnvironment(url);
   refuseIfStopped(stop.requested);
 
-  const { dir, runId } = await createRunDir(o.out, exp.name);
+  const { dir, runId } = await createRunDir(o.out, exp.name, o.runId);
   const lock = RunLock.acquire(dir, "training");
   const record = newRunRecord({
     experiment: exp,

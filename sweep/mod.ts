@@ -1,6 +1,7 @@
 /**
- * Sweeps: many runs of an experiment handed to a batch system. Today that is Slurm, as one job
- * array whose task `i` runs command `i`.
+ * Sweeps: many runs of an experiment (seeds times a grid of hyperparameters), planned into a
+ * manifest and run on this machine, `jobs` at a time, or handed to Slurm as job arrays whose task
+ * `i` runs command `i`.
  *
  * @example
  * ```ts
@@ -42,3 +43,59 @@ export {
   waitForJobArray,
   type WaitOptions,
 } from "./slurm.ts";
+export {
+  expandSweep,
+  type GridAxis,
+  MAX_SWEEP_RUNS,
+  parseGridAxis,
+  type SweepPoint,
+  sweepSize,
+} from "./grid.ts";
+export {
+  experimentCommand,
+  resumeArgs,
+  startArgs,
+  type StartSpec,
+  type SweepData,
+} from "./commands.ts";
+export {
+  type AttemptAction,
+  manifestFile,
+  readManifest,
+  type SlurmSettings,
+  SWEEP_SCHEMA_VERSION,
+  type SweepAttempt,
+  type SweepBackend,
+  sweepDir,
+  type SweepJob,
+  type SweepManifest,
+  type SweepRun,
+  writeManifest,
+} from "./manifest.ts";
+export {
+  firstLaunches,
+  type Launch,
+  nextLaunches,
+  planSweep,
+  PROJECT_ROOT,
+  type SweepSpec,
+} from "./plan.ts";
+export {
+  type BackendState,
+  decideRun,
+  lockHeld,
+  type RunState,
+  type StatusOptions,
+  type SweepAction,
+  type SweepPhase,
+  type SweepStatus,
+  sweepStatus,
+} from "./status.ts";
+export { type LocalOptions, type LocalOutcome, type LocalTask, runLocally } from "./local.ts";
+export {
+  type LocalProgress,
+  MAX_ARRAY_TASKS,
+  runLaunchesLocally,
+  submitLaunches,
+} from "./launch.ts";
+export { sharedMachineEnv, slurmTaskEnv } from "./threads.ts";
