@@ -103,8 +103,12 @@ export interface ComparisonRow {
 
 /** How a seed group compares with the book code's seed distribution. */
 export interface BookGroupVerdict {
-  /** `consistent` when no checkpoint differs, else `differs`. */
-  verdict: "consistent" | "differs";
+  /**
+   * `consistent` when no checkpoint differs, `differs` when one does, `too_few_seeds` when the
+   * group is too small for the test ever to find a difference at its level (and no median lies
+   * outside the book's range).
+   */
+  verdict: "consistent" | "differs" | "too_few_seeds";
   /** Seeds in the group, and in the book's code. */
   n: number;
   /** The book's seeds. */
@@ -123,8 +127,11 @@ export const BOOK_ALPHA = 0.05;
  * at each of the book's checkpoints (epochs of training perplexity, or the test perplexity), a
  * two-sided Mann–Whitney U test of the two samples, at level {@linkcode BOOK_ALPHA} divided by
  * the number of checkpoints (Bonferroni), and whether the group's median lies within the book's
- * lowest and highest seed. `consistent` when every checkpoint passes both. Null when the runs
- * are fewer than 2, not all of the reference configuration, or the experiment has no book seeds.
+ * lowest and highest seed. `consistent` when every checkpoint passes both; `too_few_seeds` when
+ * even the most extreme ranking of so few seeds would not reach the level (two seeds against the
+ * book's ten: the smallest p-value possible is 2 / C(12, 2) = 0.03), so the test could not have
+ * failed. Null when the runs are fewer than 2, not all of the reference configuration, or the
+ * experiment has no book seeds.
  *
  * The test is rank-based because perplexities after many epochs are far from normal (chapter 5's
  * epoch-100 figures of the book's ten seeds run from 5.18 to 7.65 with a long upper tail) and the
@@ -141,6 +148,8 @@ export const BOOK_ALPHA = 0.05;
  * const v = bookGroupVerdict(experiment, [135.1, 135.6, 134.9, 136.0, 135.3].map(run))!;
  * assert.equal(v.verdict, "consistent");
  * assert.equal(v.bookN, 5);
+ * // Two seeds against five: no ranking gives p below 2 / C(7, 2) = 0.095, so nothing is tested.
+ * assert.equal(bookGroupVerdict(experiment, [135.1, 135.6].map(run))!.verdict, "too_few_seeds");
  * ```
  */
 export function bookGroupVerdict(exp: ExperimentBase, runs: RunInfo[]): BookGroupVerdict | null {
@@ -172,8 +181,18 @@ export function bookGroupVerdict(exp: ExperimentBase, runs: RunInfo[]): BookGrou
     const { p } = mannWhitneyU(group, book);
     return { at, median: m, range, p, ok: p >= level && m >= range[0] && m <= range[1] };
   });
+  // The smallest two-sided p-value the exact test can give for these sample sizes.
+  const n = runs.length, m = samples[0].book.length;
+  let ways = 1; // C(n + m, n)
+  for (let i = 1; i <= n; i++) ways = (ways * (m + i)) / i;
+  const powerless = 2 / ways >= level;
+  const mediansInside = checkpoints.every((c) => c.median >= c.range[0] && c.median <= c.range[1]);
   return {
-    verdict: checkpoints.every((c) => c.ok) ? "consistent" : "differs",
+    verdict: powerless && mediansInside
+      ? "too_few_seeds"
+      : checkpoints.every((c) => c.ok)
+      ? "consistent"
+      : "differs",
     n: runs.length,
     bookN: samples[0].book.length,
     test: `two-sided Mann-Whitney U at ${+level.toPrecision(
@@ -187,6 +206,9 @@ export function bookGroupVerdict(exp: ExperimentBase, runs: RunInfo[]): BookGrou
 export function bookVerdictLabel(v: BookGroupVerdict | null): string | null {
   if (v === null) return null;
   if (v.verdict === "consistent") return `consistent with the book (${v.n} v ${v.bookN} seeds)`;
+  if (v.verdict === "too_few_seeds") {
+    return `too few seeds to test against the book (${v.n} v ${v.bookN})`;
+  }
   const bad = v.checkpoints.filter((c) => !c.ok).map((c) => `${c.at} (p ${c.p.toPrecision(2)})`);
   return `differs from the book at ${bad.join(", ")}`;
 }
