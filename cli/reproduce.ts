@@ -86,6 +86,9 @@ export async function main(args: string[], print = (s: string) => console.log(s)
   print(
     `rerunning ${record.experiment} (seed ${record.seed}${epochs ? `, ${epochs} epochs` : ""})...`,
   );
+  // A rerun in a temporary folder is thrown away whole, the checkpoints it kept outside the work
+  // tree (RNNLAB_CHECKPOINT_DIR) included.
+  let rerunCheckpoints: string | undefined;
   try {
     const rerunOptions = {
       hyperparameters: hp,
@@ -103,6 +106,7 @@ export async function main(args: string[], print = (s: string) => console.log(s)
     const rerun = experiment.kind === "ngram"
       ? await startNgramRun({ experiment, ...rerunOptions })
       : await startRun({ experiment, ...rerunOptions });
+    rerunCheckpoints = rerun.record.checkpoint_dir;
     if (rerun.status !== "completed") {
       print(`NOT REPRODUCED: the rerun ended as ${rerun.status}: ${rerun.record.exit_reason}`);
       return 1;
@@ -152,7 +156,12 @@ export async function main(args: string[], print = (s: string) => console.log(s)
     if (j.reasons.length > 10) print(`  ... and ${j.reasons.length - 10} more`);
     return 1;
   } finally {
-    if (values.out === undefined) await Deno.remove(out, { recursive: true }).catch(() => {});
+    if (values.out === undefined) {
+      await Deno.remove(out, { recursive: true }).catch(() => {});
+      if (rerunCheckpoints) {
+        await Deno.remove(rerunCheckpoints, { recursive: true }).catch(() => {});
+      }
+    }
   }
 }
 

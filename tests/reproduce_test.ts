@@ -80,6 +80,21 @@ Deno.test("reproduce: BIT-IDENTICAL on the same code and kernels; an edited reco
   );
 });
 
+Deno.test("reproduce: a rerun in a temporary folder leaves nothing behind, its outside checkpoints included", async () => {
+  await using corpus = await writeSyntheticCorpus({ train: 2000, valid: 800, test: 800 });
+  await using out = await tempDir();
+  const r = await tinyRnnlmRun(corpus.path, out.path, {});
+  await using outside = await tempDir();
+  Deno.env.set("RNNLAB_CHECKPOINT_DIR", outside.path);
+  try {
+    assert.match((await run([r.dir])).verdict, /^BIT-IDENTICAL/);
+  } finally {
+    Deno.env.delete("RNNLAB_CHECKPOINT_DIR");
+  }
+  const left = await Array.fromAsync(Deno.readDir(`${outside.path}/${r.record.experiment}`));
+  assert.deepEqual(left.map((e) => e.name), []);
+});
+
 Deno.test("reproduce: off the record's kernels, values are judged by the seed group: WITHIN SEED SPREAD, or NOT REPRODUCED outside it or without a group", async () => {
   await using corpus = await writeSyntheticCorpus({ train: 2000, valid: 800, test: 800 });
   await using out = await tempDir();
