@@ -138,6 +138,7 @@ export {
   type ResumeRunOptions,
   type RunIo,
   type RunOutcome,
+  type StartOptions,
   startRun,
   type StartRunOptions,
 } from "./run/run.ts";

@@ -15,13 +15,7 @@ import { UserError } from "../core/errors.ts";
 import type { Hyperparameters, NgramExperiment } from "../experiments/define.ts";
 import { findExperiment } from "../experiments/mod.ts";
 import { type KneserNeyModel, trainKneserNey } from "../models/kneser_ney.ts";
-import {
-  assertSameData,
-  type DataSource,
-  loadRunData,
-  recordedDataSource,
-  type RunData,
-} from "./data.ts";
+import { assertSameData, loadRunData, recordedDataSource, type RunData } from "./data.ts";
 import { collectEnvironment } from "./environment.ts";
 import { RunLock } from "./lock.ts";
 import { referenceVerdict } from "./reference.ts";
@@ -32,34 +26,13 @@ import {
   readRunRecord,
   type RunRecord,
 } from "./record.ts";
-import type { RunOutcome } from "./run.ts";
+import type { RunOutcome, StartOptions } from "./run.ts";
 import { RunSession } from "./session.ts";
 import { refuseIfStopped, stopExitCode, type StopSignal, StopSignals } from "./stop.ts";
 import { safePrint } from "./progress.ts";
 
 /** What {@linkcode startNgramRun} needs. */
-export interface StartNgramRunOptions {
-  /** The experiment. */
-  experiment: NgramExperiment;
-  /** Its resolved hyperparameters. */
-  hyperparameters: Hyperparameters;
-  /** The hyperparameters given on the command line. */
-  overrides?: Record<string, number | boolean>;
-  /** The seed (recorded; counting draws nothing at random). */
-  seed: number;
-  /** Root of the results tree. */
-  out: string;
-  /** The run directory's name (a sweep names its runs up front); default a fresh id. */
-  runId?: string;
-  /** Where the data comes from. */
-  data?: DataSource;
-  /** Progress lines; default standard output. */
-  print?: (line: string) => void;
-  /** Print nothing but what must be said. */
-  quiet?: boolean;
-  /** The record this run reproduces: its data must be the same files. */
-  reproduces?: { record: RunRecord; dir: string };
-}
+export type StartNgramRunOptions = StartOptions<NgramExperiment>;
 
 /** What loading the data for counting asks of it: valid and test, no batch larger than a token. */
 const COUNT_PLAN = { batchSize: 1, timeSize: 1, validEachEpoch: true, testAtEnd: true };

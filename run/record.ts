@@ -260,27 +260,27 @@ export async function createRunDir(
   } catch (e) {
     throw writeError(parent, e, advice);
   }
-  if (runId !== undefined) {
+  // The folder, or null when a run of that id exists already.
+  const make = async (runId: string) => {
     const dir = `${parent}/${runId}`;
     try {
       await Deno.mkdir(dir);
       return { dir, runId };
     } catch (e) {
       if (!(e instanceof Deno.errors.AlreadyExists)) throw writeError(dir, e, advice);
-      throw new UserError(
-        `${dir} already exists; choose another --run-id, or continue that run with --resume ${dir}`,
-      );
+      return null;
     }
+  };
+  if (runId !== undefined) {
+    const made = await make(runId);
+    if (made) return made;
+    throw new UserError(
+      `${parent}/${runId} already exists; choose another --run-id, or continue that run with --resume ${parent}/${runId}`,
+    );
   }
   for (let attempt = 0; attempt < 20; attempt++) {
-    const runId = newRunId();
-    const dir = `${parent}/${runId}`;
-    try {
-      await Deno.mkdir(dir);
-      return { dir, runId };
-    } catch (e) {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw writeError(dir, e, advice);
-    }
+    const made = await make(newRunId());
+    if (made) return made;
   }
   throw new Error(`could not create a unique run directory under ${parent}`);
 }

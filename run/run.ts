@@ -65,28 +65,38 @@ export interface RunIo {
   stopAfterIters?: number;
 }
 
-/** What {@linkcode startRun} needs: the experiment, its resolved settings, where to write. */
-export interface StartRunOptions extends RunIo {
+/**
+ * What starting a run needs, whatever computes it (`E`: a neural {@linkcode Experiment} here, an
+ * n-gram one for `startNgramRun`): the experiment, its resolved settings, where to write.
+ */
+export interface StartOptions<E> {
   /** The experiment to run. */
-  experiment: Experiment;
+  experiment: E;
   /** Its resolved hyperparameters ({@linkcode resolveHyperparameters}). */
   hyperparameters: Hyperparameters;
   /** The hyperparameters given on the command line (recorded as such). */
   overrides?: Record<string, number | boolean>;
-  /** The seed of every random choice. */
+  /** The seed of every random choice (recorded even where nothing is drawn). */
   seed: number;
   /** Root of the results tree, e.g. `results`. */
   out: string;
   /** The run directory's name, chosen beforehand (a sweep's); default a fresh time-stamped id. */
   runId?: string;
-  /** Where the data comes from (PTB folder, or the user's corpus). */
+  /** Where the data comes from (PTB folder, a built-in corpus, or the user's files). */
   data?: DataSource;
+  /** Where progress lines go; default standard output. */
+  print?: (line: string) => void;
+  /** Print only what must be said (a divergence), not the progress. */
+  quiet?: boolean;
   /**
-   * The record this run reproduces (`reproduce`): its data must be the same files, and the run
-   * computes with the record's kernels, threads and worker count where this machine can.
+   * The record this run reproduces (`reproduce`): its data must be the same files, and a neural
+   * run computes with the record's kernels, threads and worker count where this machine can.
    */
   reproduces?: { record: RunRecord; dir: string };
 }
+
+/** What {@linkcode startRun} needs. */
+export interface StartRunOptions extends StartOptions<Experiment>, RunIo {}
 
 /** What {@linkcode resumeRun} needs besides the run directory. */
 export interface ResumeRunOptions extends RunIo {

@@ -25,24 +25,9 @@ import {
   waitForJobArray,
 } from "@rnnlab/rnnlab";
 import { dirEntries, tempDir } from "./fixtures.ts";
+import { slurmTests } from "./slurm_fixtures.ts";
 
-const SLURM_UP = await slurmControllerUp();
-const SLURM_REQUIRED = Deno.env.get("RNNLAB_SLURM_REQUIRED") === "1";
-if (!SLURM_UP && !SLURM_REQUIRED) {
-  console.log("no Slurm controller answers (deploy/slurm/start): the Slurm job tests are skipped");
-}
-
-/** A test that needs a Slurm controller: skipped without one, failed without one in CI. */
-function slurmTest(name: string, fn: () => Promise<void>) {
-  Deno.test({
-    name,
-    ignore: !SLURM_UP && !SLURM_REQUIRED,
-    async fn() {
-      assert.ok(SLURM_UP, "RNNLAB_SLURM_REQUIRED=1 but no Slurm controller answers scontrol ping");
-      await fn();
-    },
-  });
-}
+const slurmTest = await slurmTests("the Slurm job tests");
 
 /** Asserts that `p` rejects with a `UserError` of one line matching `re`. */
 async function assertUserError(p: Promise<unknown>, re: RegExp) {

@@ -16,7 +16,6 @@ import {
   listRuns,
   readManifest,
   readRunRecord,
-  slurmControllerUp,
   type SweepManifest,
   taskFiles,
 } from "@rnnlab/rnnlab";
@@ -31,26 +30,9 @@ import {
   tempDir,
   writeSyntheticCorpus,
 } from "./fixtures.ts";
+import { slurmTests } from "./slurm_fixtures.ts";
 
-const SLURM_UP = await slurmControllerUp();
-const SLURM_REQUIRED = Deno.env.get("RNNLAB_SLURM_REQUIRED") === "1";
-if (!SLURM_UP && !SLURM_REQUIRED) {
-  console.log(
-    "no Slurm controller answers (deploy/slurm/start): the Slurm sweep tests are skipped",
-  );
-}
-
-/** A test that needs a Slurm controller: skipped without one, failed without one in CI. */
-function slurmTest(name: string, fn: () => Promise<void>) {
-  Deno.test({
-    name,
-    ignore: !SLURM_UP && !SLURM_REQUIRED,
-    async fn() {
-      assert.ok(SLURM_UP, "RNNLAB_SLURM_REQUIRED=1 but no Slurm controller answers scontrol ping");
-      await fn();
-    },
-  });
-}
+const slurmTest = await slurmTests("the Slurm sweep tests");
 
 /** `deno task sweep <args>`, killed if it has not ended after `ms`. */
 async function sweep(args: string[], ms: number): Promise<CommandResult> {
