@@ -29,3 +29,17 @@ export async function slurmTests(
       },
     });
 }
+
+/**
+ * Writes `slurm.conf` in `dir` for a cluster whose controller would listen on a port nobody
+ * listens on, and returns its path: the Slurm commands then fail as with a controller that is down.
+ */
+export async function deadControllerConf(dir: string): Promise<string> {
+  const conf = `${dir}/slurm.conf`;
+  await Deno.writeTextFile(
+    conf,
+    "ClusterName=nowhere\nSlurmctldHost=localhost\nSlurmctldPort=9\nMessageTimeout=2\n" +
+      "NodeName=localhost\nPartitionName=p Nodes=localhost Default=YES\n",
+  );
+  return conf;
+}

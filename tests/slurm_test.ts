@@ -25,7 +25,7 @@ import {
   waitForJobArray,
 } from "@rnnlab/rnnlab";
 import { dirEntries, tempDir } from "./fixtures.ts";
-import { slurmTests } from "./slurm_fixtures.ts";
+import { deadControllerConf, slurmTests } from "./slurm_fixtures.ts";
 
 const slurmTest = await slurmTests("the Slurm job tests");
 
@@ -287,13 +287,7 @@ Deno.test("a SLURM_CONF that does not exist is a one-line error at once", async 
 
 slurmTest("a controller that does not answer: a one-line error saying to start it", async () => {
   await using dir = await tempDir();
-  // A cluster whose controller would listen on a port nobody listens on.
-  const conf = `${dir.path}/slurm.conf`;
-  await Deno.writeTextFile(
-    conf,
-    "ClusterName=nowhere\nSlurmctldHost=localhost\nSlurmctldPort=9\nMessageTimeout=2\n" +
-      "NodeName=localhost\nPartitionName=p Nodes=localhost Default=YES\n",
-  );
+  const conf = await deadControllerConf(dir.path);
   await assertUserError(
     submitJobArray({ commands: ["true"], logDir: dir.path }, { env: { SLURM_CONF: conf } }),
     /^the Slurm controller does not answer \(sbatch: .*\); start slurmctld .*deploy\/slurm\/start/,

@@ -30,7 +30,7 @@ import {
   tempDir,
   writeSyntheticCorpus,
 } from "./fixtures.ts";
-import { slurmTests } from "./slurm_fixtures.ts";
+import { deadControllerConf, slurmTests } from "./slurm_fixtures.ts";
 
 const slurmTest = await slurmTests("the Slurm sweep tests");
 
@@ -158,12 +158,7 @@ slurmTest(
   "a Slurm controller that does not answer: one line saying to start it, nothing written",
   async () => {
     await using dir = await tempDir();
-    const conf = `${dir.path}/slurm.conf`;
-    await Deno.writeTextFile(
-      conf,
-      "ClusterName=nowhere\nSlurmctldHost=localhost\nSlurmctldPort=9\nMessageTimeout=2\n" +
-        "NodeName=localhost\nPartitionName=p Nodes=localhost Default=YES\n",
-    );
+    const conf = await deadControllerConf(dir.path);
     const out = `${dir.path}/results`;
     const r = await runCliProcess(
       "sweep.ts",
