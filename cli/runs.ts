@@ -7,7 +7,8 @@
  */
 
 import { defaultIo, type Io, parseCliArgs, runCli, userPath } from "./main.ts";
-import { listExperiments } from "../experiments/mod.ts";
+import { findExperiment, listExperiments } from "../experiments/mod.ts";
+import type { DataSpec } from "../experiments/define.ts";
 import { UserError } from "../core/errors.ts";
 import { listRuns, type RunInfo } from "../views/runs_index.ts";
 
@@ -23,15 +24,35 @@ Options:
   -h, --help   show this help
 `;
 
-/** The hyperparameters worth a column: the overrides, or lr, hidden_size and max_epoch. */
+/**
+ * The data, when it is not the experiment's own: another corpus (`--corpus`), another vocabulary
+ * cap (`--vocab-size`). Without it, two runs of `kn_ngram` on PTB and on Soseki read the same.
+ */
+function dataParams(run: RunInfo): string[] {
+  const d = run.record.data;
+  if (!d) return [];
+  let spec: DataSpec | undefined;
+  try {
+    spec = findExperiment(run.experiment).experiment.data(run.record.hyperparameters);
+  } catch {
+    spec = undefined; // an experiment this checkout does not have
+  }
+  const parts: string[] = [];
+  if (d.corpus !== (spec?.corpus ?? "ptb")) parts.push(`corpus=${d.corpus}`);
+  if (d.vocab_cap !== undefined && d.vocab_cap !== spec?.vocabSize) {
+    parts.push(`vocab_size=${d.vocab_cap}`);
+  }
+  return parts;
+}
+
+/** The settings worth a column: the data when not the experiment's, then the overrides, or lr, hidden_size and max_epoch. */
 function keyParams(run: RunInfo): string {
+  const data = dataParams(run);
   const o = Object.entries(run.record.overrides ?? {});
-  if (o.length > 0) return o.map(([k, v]) => `${k}=${v}`).join(" ");
+  if (o.length > 0) return [...data, ...o.map(([k, v]) => `${k}=${v}`)].join(" ");
   const hp = run.record.hyperparameters;
-  return ["lr", "hidden_size", "max_epoch"]
-    .filter((k) => k in hp)
-    .map((k) => `${k}=${hp[k]}`)
-    .join(" ") + " (defaults)";
+  const keys = ["lr", "hidden_size", "max_epoch"].filter((k) => k in hp);
+  return [...data, ...keys.map((k) => `${k}=${hp[k]}`), "(defaults)"].join(" ");
 }
 
 function fmt(v: number | null | undefined, digits = 2): string {

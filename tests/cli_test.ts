@@ -152,3 +152,25 @@ Deno.test("two runs started together get their own directories and both complete
 Deno.test("the project root is where the tests think it is", () => {
   assert.ok(Deno.statSync(`${ROOT}/deno.json`).isFile);
 });
+
+Deno.test("runs shows the data of a run that is not its experiment's: the corpus and the vocabulary cap", async () => {
+  await using corpus = await writeSyntheticCorpus({ train: 3000, valid: 400, test: 400 });
+  await using out = await tempDir();
+  for (const extra of [[], ["--vocab-size", "20"]]) {
+    const args = ["ch05_simple_rnnlm", "--corpus", corpus.path, "--max-epoch", "1"];
+    const r = await runCliProcess("experiment.ts", [
+      ...args,
+      "--out",
+      out.path,
+      "--quiet",
+      ...extra,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const list = await runCliProcess("runs.ts", ["--root", out.path]);
+  const rows = list.stdout.split("\n").filter((l) => l.startsWith("ch05_simple_rnnlm"));
+  const settings = rows.map((l) => l.split(/ {2,}/)[4]).sort();
+  assert.equal(settings.length, 2);
+  assert.match(settings[0], /^corpus=\S+ max_epoch=1$/);
+  assert.match(settings[1], /^corpus=\S+ vocab_size=20 max_epoch=1$/);
+});
