@@ -78,6 +78,7 @@ const COUNT_PLAN = { batchSize: 1, timeSize: 1, validEachEpoch: true, testAtEnd:
  */
 export async function startNgramRun(o: StartNgramRunOptions): Promise<RunOutcome> {
   using stop = await StopSignals.listen();
+  const startedAt = new Date();
   const exp = o.experiment, hp = o.hyperparameters;
   const data = await loadRunData(exp.data(hp), COUNT_PLAN, o.data ?? {}, 0);
   if (data.valid.length < 2 && data.test.length < 2) {
@@ -99,6 +100,7 @@ export async function startNgramRun(o: StartNgramRunOptions): Promise<RunOutcome
     overrides: o.overrides,
     data: data.info,
     environment,
+    startedAt,
   });
   let session: RunSession;
   try {

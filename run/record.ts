@@ -563,6 +563,11 @@ export interface NewRunFields {
   environment: Environment;
   /** The memory it was estimated to need, in bytes (neural runs). */
   memoryBytes?: number;
+  /**
+   * When the run began, before its record could be made (the data loaded, an n-gram model
+   * counted): the start of its wall time. Default: now.
+   */
+  startedAt?: Date;
 }
 
 /**
@@ -589,7 +594,7 @@ export interface NewRunFields {
  * ```
  */
 export function newRunRecord(f: NewRunFields): RunRecord {
-  const started = new Date().toISOString();
+  const started = (f.startedAt ?? new Date()).toISOString();
   return {
     schema_version: SCHEMA_VERSION,
     experiment: f.experiment.name,

@@ -154,6 +154,7 @@ export interface RunOutcome {
  */
 export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   using stop = await StopSignals.listen();
+  const startedAt = new Date();
   const exp = o.experiment, hp = o.hyperparameters;
   const plan = exp.plan(hp);
   const from = o.reproduces;
@@ -183,6 +184,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     data: data.info,
     environment,
     memoryBytes: memory.total,
+    startedAt,
   });
   const outside = envOr("RNNLAB_CHECKPOINT_DIR");
   if (outside) record.checkpoint_dir = `${outside}/${exp.name}/${runId}`;

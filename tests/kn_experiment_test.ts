@@ -32,6 +32,9 @@ Deno.test({
     assert.equal(stream.record.ngram.order, 5);
     assert.equal(stream.record.data.vocab_size, 10000);
     assert.equal(stream.record.data.test_tokens, 82430);
+    // The wall time covers the counting, which happens before the record exists.
+    const { wall_time_s, train_time_s } = stream.record.summary;
+    assert.ok(wall_time_s >= train_time_s, `wall ${wall_time_s} s < counting ${train_time_s} s`);
     const sentence = await run("--sentence", "true");
     assert.ok(Math.abs(sentence.record.summary.test_ppl - 141.19) < 0.01);
 
