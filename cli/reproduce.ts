@@ -84,7 +84,9 @@ export async function main(args: string[], print = (s: string) => console.log(s)
     ? userPath(values.out)
     : await Deno.makeTempDir({ prefix: "rnnlab-reproduce-" });
   print(
-    `rerunning ${record.experiment} (seed ${record.seed}${epochs ? `, ${epochs} epochs` : ""})...`,
+    `rerunning ${record.experiment} (seed ${record.seed}${
+      epochs ? `, ${epochs} epoch${epochs === 1 ? "" : "s"}` : ""
+    })...`,
   );
   // A rerun in a temporary folder is thrown away whole, the checkpoints it kept outside the work
   // tree (RNNLAB_CHECKPOINT_DIR) included.
