@@ -88,7 +88,8 @@ export async function startNgramRun(o: StartNgramRunOptions): Promise<RunOutcome
   }
   if (o.reproduces) assertSameData(o.reproduces.record, data, o.reproduces.dir);
   const environment = await collectEnvironment(findExperiment(exp.name).url);
-  const counted = countNgrams(exp, o.hyperparameters, data, o);
+  const say = progressLines(o);
+  const counted = countNgrams(exp, o.hyperparameters, data, say);
   refuseIfStopped(stop.requested);
   const { dir, runId } = await createRunDir(o.out, exp.name, o.runId);
   const lock = RunLock.acquire(dir, "counting");
@@ -102,16 +103,8 @@ export async function startNgramRun(o: StartNgramRunOptions): Promise<RunOutcome
     environment,
     startedAt,
   });
-  let session: RunSession;
-  try {
-    session = await RunSession.open(dir, record, [], lock);
-    await session.writeRecord();
-  } catch (e) {
-    lock.release();
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-    throw e;
-  }
-  return await score(counted, data, session, stop, o);
+  const session = await RunSession.create(dir, record, lock);
+  return await score(counted, data, session, stop, say);
 }
 
 /**
@@ -139,27 +132,12 @@ export async function resumeNgramRun(
     );
     assertSameData(record, data, dir);
     const environment = await collectEnvironment(url);
-    const counted = countNgrams(exp, record.hyperparameters, data, o);
+    const say = progressLines(o);
+    const counted = countNgrams(exp, record.hyperparameters, data, say);
     refuseIfStopped(stop.requested);
-    const now = new Date().toISOString();
-    Object.assign(record, {
-      status: "running",
-      exit_reason: null,
-      finished_at: null,
-      pid: Deno.pid,
-      hostname: Deno.hostname(),
-      heartbeat_at: now,
-      summary: emptySummary(),
-    });
-    record.resumes = [...(record.resumes ?? []), {
-      at: now,
-      from_iteration: 0,
-      pid: Deno.pid,
-      environment,
-    }];
-    const session = await RunSession.open(dir, record, [], lock);
-    await session.writeRecord();
-    return await score(counted, data, session, stop, o);
+    record.summary = emptySummary(); // counted again from nothing
+    const session = await RunSession.resume(dir, record, [], lock, { environment, from: 0 });
+    return await score(counted, data, session, stop, say);
   } catch (e) {
     lock.release();
     throw e;
@@ -180,9 +158,8 @@ function countNgrams(
   exp: NgramExperiment,
   hp: Hyperparameters,
   data: RunData,
-  io: { print?: (line: string) => void; quiet?: boolean },
+  say: (line: string) => void,
 ): Counted {
-  const say = io.quiet ? () => {} : safePrint(io.print ?? ((l: string) => console.log(l)));
   const { order, history } = exp.ngram(hp);
   const t0 = performance.now();
   const eos = data.idToWord.indexOf("<eos>"), unk = data.idToWord.indexOf("<unk>");
@@ -205,9 +182,8 @@ async function score(
   data: RunData,
   session: RunSession,
   stop: StopSignals,
-  io: { print?: (line: string) => void; quiet?: boolean },
+  say: (line: string) => void,
 ): Promise<RunOutcome> {
-  const say = io.quiet ? () => {} : safePrint(io.print ?? ((l: string) => console.log(l)));
   const record = session.record;
   const { lm } = counted;
   const t0 = performance.now() - counted.seconds * 1000;
@@ -269,4 +245,11 @@ function finishTimes(record: RunRecord, t0: number): void {
   record.heartbeat_at = now;
   record.summary.train_time_s = seconds;
   record.summary.wall_time_s = (Date.parse(now) - Date.parse(record.started_at)) / 1000;
+}
+
+/** Where the progress lines go: nowhere when quiet, else `print` (standard output), never throwing. */
+function progressLines(
+  io: { print?: (line: string) => void; quiet?: boolean },
+): (line: string) => void {
+  return io.quiet ? () => {} : safePrint(io.print ?? ((l: string) => console.log(l)));
 }

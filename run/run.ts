@@ -30,7 +30,7 @@ import {
   recordedDataSource,
   type RunData,
 } from "./data.ts";
-import { collectEnvironment, gitDiff } from "./environment.ts";
+import { collectEnvironment } from "./environment.ts";
 import { RunLock } from "./lock.ts";
 import { checkRunMemory, estimateRunMemory } from "./memory.ts";
 import { applyPin, type Pin, pinRecordedEnvironment } from "./pin.ts";
@@ -188,14 +188,11 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   });
   const outside = envOr("RNNLAB_CHECKPOINT_DIR");
   if (outside) record.checkpoint_dir = `${outside}/${exp.name}/${runId}`;
-  let session: RunSession;
-  try {
-    session = await RunSession.open(dir, record, [], lock);
-    // The folders must take a record and a whole checkpoint before any training: a read-only or
-    // full disk fails here, and the half-made run directory goes.
-    await session.writeRecord();
-    await session.prepareCheckpoints();
-    await session.saveLast(model, {
+  // The folders must take a record and a whole checkpoint before any training: a read-only or
+  // full disk fails here, and the half-made run directory goes.
+  const session = await RunSession.create(dir, record, lock, async (s) => {
+    await s.prepareCheckpoints();
+    await s.saveLast(model, {
       trainer: trainer.getState(),
       rng: rng.getState(),
       metrics_lines: 0,
@@ -203,15 +200,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
       summary: emptySummary(),
       pending_epoch: null,
     });
-    if (environment.git.dirty) await writePatch(dir, "diff.patch");
-  } catch (e) {
-    lock.release();
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-    if (record.checkpoint_dir) {
-      await Deno.remove(record.checkpoint_dir, { recursive: true }).catch(() => {});
-    }
-    throw e;
-  }
+  });
   return await execute(exp, plan, model, trainer, rng, data, session, stop, o, {
     summary: emptySummary(),
     pending: null,
@@ -302,23 +291,10 @@ export async function resumeRun(dir: string, o: ResumeRunOptions = {}): Promise<
     } catch (e) {
       throw writeError(`${dir}/metrics.jsonl`, e, "free space on that disk");
     }
-    const now = new Date().toISOString();
-    record.status = "running";
-    record.exit_reason = null;
-    record.finished_at = null;
-    record.pid = Deno.pid;
-    record.hostname = Deno.hostname();
-    record.heartbeat_at = now;
-    // The record keeps the environment the run started in; each resume notes its own.
-    record.resumes = [...(record.resumes ?? []), {
-      at: now,
-      from_iteration: position.trainer.totalIters,
-      pid: Deno.pid,
+    const session = await RunSession.resume(dir, record, lines, lock, {
       environment,
-    }];
-    const session = await RunSession.open(dir, record, lines, lock);
-    await session.writeRecord();
-    if (environment.git.dirty) await writePatch(dir, `diff.resume-${record.resumes.length}.patch`);
+      from: position.trainer.totalIters,
+    });
     return await execute(exp, plan, model, trainer, rng, data, session, stop, o, {
       summary: { ...position.summary },
       pending: position.pending_epoch ?? null,
@@ -487,11 +463,6 @@ function readPosition(meta: Record<string, unknown>, path: string): RunPosition 
   }
   if (p.trainer.bestValid === undefined) p.trainer.bestValid = p.best_valid ?? null;
   return p;
-}
-
-async function writePatch(dir: string, name: string): Promise<void> {
-  const diff = await gitDiff();
-  if (diff) await writeFileAtomic(`${dir}/${name}`, diff);
 }
 
 /**

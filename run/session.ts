@@ -8,7 +8,8 @@
  * @module
  */
 
-import { writeError, type WriteProblem } from "../core/files.ts";
+import { writeError, writeFileAtomic, type WriteProblem } from "../core/files.ts";
+import { type Environment, gitDiff } from "./environment.ts";
 import type { TrainerState } from "../training/trainer.ts";
 import type { RngState } from "../core/random.ts";
 import { paramTensors, saveCheckpoint, type Tensor } from "./checkpoint.ts";
@@ -107,6 +108,70 @@ export class RunSession {
     return new RunSession(dir, record, lines, lock, metrics);
   }
 
+  /**
+   * Opens a new run in `dir` (just made by `createRunDir`; the caller holds its lock): writes its
+   * record, then `prepare` (a neural run's first checkpoint), then the working tree's diff
+   * (`diff.patch`) when the tree is dirty. When any of it fails, the half-made run directory goes
+   * (and the checkpoint folder the record names outside it), the lock is released, and the error
+   * is thrown on: a read-only or full disk refuses the run before it computes anything.
+   */
+  static async create(
+    dir: string,
+    record: RunRecord,
+    lock: RunLock,
+    prepare: (session: RunSession) => Promise<void> = async () => {},
+  ): Promise<RunSession> {
+    try {
+      const session = await RunSession.open(dir, record, [], lock);
+      await session.writeRecord();
+      await prepare(session);
+      if (record.environment.git.dirty) await writePatch(dir, "diff.patch");
+      return session;
+    } catch (e) {
+      lock.release();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      if (record.checkpoint_dir) {
+        await Deno.remove(record.checkpoint_dir, { recursive: true }).catch(() => {});
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Reopens stopped run `dir` for a resume by this process (the caller holds its lock): the record
+   * says `running` again, under this process, and notes the resume with the `environment` it runs
+   * in and the iteration it continues `from`; `metrics.jsonl` keeps `lines`. The working tree's
+   * diff is kept as `diff.resume-<n>.patch` when the tree is dirty.
+   */
+  static async resume(
+    dir: string,
+    record: RunRecord,
+    lines: MetricLine[],
+    lock: RunLock,
+    resumed: { environment: Environment; from: number },
+  ): Promise<RunSession> {
+    const now = new Date().toISOString();
+    record.status = "running";
+    record.exit_reason = null;
+    record.finished_at = null;
+    record.pid = Deno.pid;
+    record.hostname = Deno.hostname();
+    record.heartbeat_at = now;
+    // The record keeps the environment the run started in; each resume notes its own.
+    record.resumes = [...(record.resumes ?? []), {
+      at: now,
+      from_iteration: resumed.from,
+      pid: Deno.pid,
+      environment: resumed.environment,
+    }];
+    const session = await RunSession.open(dir, record, lines, lock);
+    await session.writeRecord();
+    if (resumed.environment.git.dirty) {
+      await writePatch(dir, `diff.resume-${record.resumes.length}.patch`);
+    }
+    return session;
+  }
+
   /** Gives back the room kept for the last record (after a write failed for a full disk). */
   releaseReserve(): void {
     try {
@@ -193,4 +258,10 @@ export class RunSession {
     this.releaseReserve();
     this.#lock.release();
   }
+}
+
+/** Writes the working tree's uncommitted changes (`git diff HEAD`) to `dir/name`, if there are any. */
+async function writePatch(dir: string, name: string): Promise<void> {
+  const diff = await gitDiff();
+  if (diff) await writeFileAtomic(`${dir}/${name}`, diff);
 }

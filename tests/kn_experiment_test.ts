@@ -35,6 +35,10 @@ Deno.test({
     // The wall time covers the counting, which happens before the record exists.
     const { wall_time_s, train_time_s } = stream.record.summary;
     assert.ok(wall_time_s >= train_time_s, `wall ${wall_time_s} s < counting ${train_time_s} s`);
+    // As for a neural run, a dirty tree leaves its diff beside the record; a clean one leaves none.
+    const patch = await Deno.readTextFile(`${stream.runDir}/diff.patch`).catch(() => null);
+    if (stream.record.environment.git.dirty) assert.match(patch ?? "", /^diff --git /m);
+    else assert.equal(patch, null);
     const sentence = await run("--sentence", "true");
     assert.ok(Math.abs(sentence.record.summary.test_ppl - 141.19) < 0.01);
 
