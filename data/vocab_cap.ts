@@ -62,10 +62,10 @@ export function capVocabulary(corpus: VocabularyIds, n: number): CappedVocabular
     );
   }
   const V = corpus.idToWord.length;
-  const counts = new Float64Array(V);
-  for (let i = 0; i < corpus.train.length; i++) counts[corpus.train[i]]++;
   const none = { train: 0, valid: 0, test: 0 };
   if (V <= n) return { ...corpus, replaced: none };
+  const counts = new Float64Array(V);
+  for (let i = 0; i < corpus.train.length; i++) counts[corpus.train[i]]++;
 
   const unkOld = corpus.idToWord.indexOf(UNK), eos = corpus.idToWord.indexOf(EOS);
   const ranked: number[] = [];
