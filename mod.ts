@@ -115,6 +115,8 @@ export {
   type Experiment,
   type ExperimentBase,
   flagName,
+  givenHyperparameters,
+  hyperparameterOptions,
   type Hyperparameters,
   type HyperSpec,
   type HyperSpecs,

@@ -18,6 +18,8 @@ import {
   type AnyExperiment,
   describeRange,
   flagName,
+  givenHyperparameters,
+  hyperparameterOptions,
   resolveHyperparameters,
 } from "../experiments/define.ts";
 import { DEFAULT_EXPERIMENT, findExperiment, listExperiments } from "../experiments/mod.ts";
@@ -193,11 +195,7 @@ export async function main(args: string[]): Promise<number> {
   }
 
   const { experiment } = findExperiment(name ?? DEFAULT_EXPERIMENT);
-  const hpOptions = Object.fromEntries(
-    Object.keys(experiment.hyperparameters).map((
-      k,
-    ) => [flagName(k).slice(2), { type: "string" as const }]),
-  );
+  const hpOptions = hyperparameterOptions(experiment);
   let values: Record<string, string | boolean | undefined>;
   let tokens;
   try {
@@ -228,11 +226,7 @@ export async function main(args: string[]): Promise<number> {
       "--split cuts a --corpus file; give --corpus FILE with it, or drop --split",
     );
   }
-  const raw: Record<string, string> = {};
-  for (const k of Object.keys(experiment.hyperparameters)) {
-    const v = values[flagName(k).slice(2)];
-    if (typeof v === "string") raw[k] = v;
-  }
+  const raw = givenHyperparameters(experiment, values);
   const hp = resolveHyperparameters(experiment, raw);
   const overrides = Object.fromEntries(Object.keys(raw).map((k) => [k, hp[k]]));
   if (values.seeds !== undefined && values.seed !== undefined) {
@@ -432,7 +426,7 @@ export function parseSeeds(raw: string): number[] {
 }
 
 /** `--vocab-size N`: 0 (every training word) or an integer of at least 2. */
-function parseVocabSize(raw: string): number {
+export function parseVocabSize(raw: string): number {
   const v = Number(raw);
   if (!/^\d+$/.test(raw) || v === 1 || v > 1e8) {
     throw new UserError(

@@ -15,7 +15,7 @@
 
 import { dirname } from "node:path";
 import { UserError } from "../core/errors.ts";
-import { flagName } from "../experiments/define.ts";
+import { flagName, givenHyperparameters, hyperparameterOptions } from "../experiments/define.ts";
 import { listExperiments, loadExperiment } from "../experiments/mod.ts";
 import { RunLock } from "../run/lock.ts";
 import { parseGridAxis, sweepSize } from "../sweep/grid.ts";
@@ -145,12 +145,7 @@ export async function main(args: string[], io: Io = defaultIo): Promise<number> 
 async function start(name: string, rawArgs: string[], io: Io): Promise<number> {
   const { experiment } = loadExperiment(name);
   const { rest, grid, sbatchArgs } = takeMultiOptions(rawArgs);
-  const hpOptions = Object.fromEntries(
-    Object.keys(experiment.hyperparameters).map((k) => [
-      flagName(k).slice(2),
-      { type: "string" as const },
-    ]),
-  );
+  const hpOptions = hyperparameterOptions(experiment);
   let parsed;
   try {
     parsed = parseCliArgs({ args: rest, options: { ...START_OPTIONS, ...hpOptions } }, USAGE);
@@ -178,11 +173,7 @@ async function start(name: string, rawArgs: string[], io: Io): Promise<number> {
   }
   const seeds = typeof v.seeds === "string" ? parseSeeds(v.seeds) : [experiment.seed];
   const axes = grid.map((g) => parseGridAxis(g, experiment));
-  const fixed: Record<string, string> = {};
-  for (const k of Object.keys(experiment.hyperparameters)) {
-    const value = v[flagName(k).slice(2)];
-    if (typeof value === "string") fixed[k] = value;
-  }
+  const fixed = givenHyperparameters(experiment, v);
   const backend = parseBackend(v.backend);
   const size = sweepSize(seeds, axes);
   const jobs = v.jobs === undefined ? undefined : parseJobs(v.jobs as string);

@@ -9,6 +9,7 @@ import { UserError } from "../core/errors.ts";
 import type { SweepData } from "../sweep/commands.ts";
 import { manifestFile, type SlurmSettings, type SweepBackend } from "../sweep/manifest.ts";
 import { jobArrayScript } from "../sweep/slurm_script.ts";
+import { parseVocabSize } from "./experiment.ts";
 import { userPath } from "./main.ts";
 
 /** Options every form shares, and those of a launch (start or resume). */
@@ -168,14 +169,7 @@ export async function dataOptions(
     }
   }
   if (typeof v["vocab-size"] === "string") {
-    if (!/^\d+$/.test(v["vocab-size"]) || v["vocab-size"] === "1") {
-      throw new UserError(
-        `--vocab-size ${
-          v["vocab-size"]
-        }: give the number of words to keep, an integer >= 2 (0 keeps every training word)`,
-      );
-    }
-    data.vocab_size = v["vocab-size"];
+    data.vocab_size = String(parseVocabSize(v["vocab-size"])); // checked as experiment checks it
   }
   if (typeof v.split === "string") {
     if (!data.corpus || data.corpus === "ptb" || data.corpus === "soseki") {

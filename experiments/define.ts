@@ -228,6 +228,50 @@ export function flagName(key: string): string {
 }
 
 /**
+ * The command-line options of an experiment's hyperparameters, as `parseArgs` takes them: one
+ * string option per key, spelled as {@linkcode flagName} spells it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hyperparameterOptions, loadExperiment } from "@rnnlab/rnnlab";
+ * const options = hyperparameterOptions(loadExperiment("ch06_rnnlm").experiment);
+ * assert.deepEqual(options["hidden-size"], { type: "string" });
+ * ```
+ */
+export function hyperparameterOptions(
+  e: Pick<ExperimentBase, "hyperparameters">,
+): Record<string, { type: "string" }> {
+  return Object.fromEntries(
+    Object.keys(e.hyperparameters).map((k) => [flagName(k).slice(2), { type: "string" as const }]),
+  );
+}
+
+/**
+ * The hyperparameters given among parsed command-line `values`, as typed, by snake_case key.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { givenHyperparameters, loadExperiment } from "@rnnlab/rnnlab";
+ * const { experiment } = loadExperiment("ch06_rnnlm");
+ * const values = { "hidden-size": "200", quiet: true, lr: "10" };
+ * assert.deepEqual(givenHyperparameters(experiment, values), { lr: "10", hidden_size: "200" });
+ * ```
+ */
+export function givenHyperparameters(
+  e: Pick<ExperimentBase, "hyperparameters">,
+  values: Record<string, string | boolean | undefined>,
+): Record<string, string> {
+  const given: Record<string, string> = {};
+  for (const k of Object.keys(e.hyperparameters)) {
+    const v = values[flagName(k).slice(2)];
+    if (typeof v === "string") given[k] = v;
+  }
+  return given;
+}
+
+/**
  * Describes the allowed values of a spec, e.g. `"a number > 0"`, `"an integer in [1, 1000]"`.
  *
  * @example

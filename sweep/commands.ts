@@ -131,5 +131,19 @@ export function experimentCommand(
 
 /** `word` as bash reads it back: as it is when safe, else in single quotes. */
 function shellWord(word: string): string {
-  return /^[\w+=.,:/@%-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+  return /^[\w+=.,:/@%-]+$/.test(word) ? word : shellQuote(word);
+}
+
+/**
+ * `value` quoted for bash: in single quotes, each `'` written as `'\''`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shellQuote } from "./commands.ts";
+ * assert.equal(shellQuote("it's"), `'it'\\''s'`);
+ * ```
+ */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
 }

@@ -19,6 +19,7 @@
 
 import { resolve } from "node:path";
 import { UserError } from "../core/errors.ts";
+import { shellQuote } from "./commands.ts";
 
 /** What a job array runs and how Slurm is asked to schedule it. */
 export interface JobArraySpec {
@@ -155,11 +156,6 @@ export function jobArrayScript(spec: JobArraySpec): string {
     "",
   );
   return lines.join("\n");
-}
-
-/** `value` quoted for bash: in single quotes, each `'` written as `'\''`. */
-function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
 /** A path with `%` doubled, so that Slurm's filename patterns (`%A`, `%a`) leave it as it is. */
