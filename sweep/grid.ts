@@ -14,6 +14,7 @@
 
 import { UserError } from "../core/errors.ts";
 import {
+  describeRange,
   type Experiment,
   flagName,
   type Hyperparameters,
@@ -94,9 +95,10 @@ export function parseGridAxis(spec: string, experiment: Experiment): GridAxis {
       v = parseValue(key, declared, raw);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      // parseValue says `--lr -1: must be ...`; here the axis is named, then the value.
-      const why = e.message.replace(`${flagName(key)} ${raw}: `, "");
-      throw new UserError(`--grid ${spec}: ${key}=${raw} ${why}`);
+      // Named as an axis, then the value, with what parseValue asks of it.
+      throw new UserError(
+        `--grid ${spec}: ${key}=${raw} must be ${describeRange(declared)} (${declared.help})`,
+      );
     }
     const same = seen.get(String(v));
     if (same !== undefined) {
