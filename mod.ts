@@ -216,6 +216,7 @@ export * from "./views/compare.ts";
 export * from "./views/plot_svg.ts";
 export * from "./views/terminal_chart.ts";
 export * from "./views/report.ts";
+export * from "./views/text_table.ts";
 export {
   type MannWhitney,
   mannWhitneyU,

@@ -11,6 +11,7 @@ import { findExperiment, listExperiments } from "../experiments/mod.ts";
 import type { DataSpec } from "../experiments/define.ts";
 import { UserError } from "../core/errors.ts";
 import { listRuns, type RunInfo } from "../views/runs_index.ts";
+import { alignedTable, fixed } from "../views/text_table.ts";
 
 const USAGE = "deno task runs [experiment...] [--root DIR]... [--json]";
 
@@ -53,10 +54,6 @@ function keyParams(run: RunInfo): string {
   const hp = run.record.hyperparameters;
   const keys = ["lr", "hidden_size", "max_epoch"].filter((k) => k in hp);
   return [...data, ...keys.map((k) => `${k}=${hp[k]}`), "(defaults)"].join(" ");
-}
-
-function fmt(v: number | null | undefined, digits = 2): string {
-  return typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : "-";
 }
 
 /**
@@ -109,17 +106,13 @@ export function runsTable(runs: RunInfo[]): string {
       String(r.record.seed),
       keyParams(r),
       `${s.epochs_completed ?? 0}${typeof max === "number" ? `/${max}` : ""}`,
-      fmt(s.final_train_ppl),
-      fmt(s.best_valid_ppl),
-      fmt(s.test_ppl),
-      fmt(s.wall_time_s, 1),
+      fixed(s.final_train_ppl),
+      fixed(s.best_valid_ppl),
+      fixed(s.test_ppl),
+      fixed(s.wall_time_s, 1),
     ];
   });
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")
-      .trimEnd();
-  return [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+  return alignedTable(headers, rows, numeric);
 }
 
 /**

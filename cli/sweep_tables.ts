@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import type { GridAxis } from "../sweep/grid.ts";
 import type { SweepManifest } from "../sweep/manifest.ts";
 import type { RunState, SweepPhase, SweepStatus } from "../sweep/status.ts";
+import { alignedTable, fixed } from "../views/text_table.ts";
 import { shownPath } from "./main.ts";
 
 /**
@@ -46,8 +47,6 @@ export function statusTable(manifest: SweepManifest, st: SweepStatus): string {
     manifest.runs.map((r) => r.attempts.at(-1)?.backend ?? manifest.backend),
   );
   const backend = backends.size === 1 ? [...backends][0] : "backend";
-  const fmt = (x: number | null, digits = 2) =>
-    x === null || !Number.isFinite(x) ? "-" : x.toFixed(digits);
   const rows = st.runs.map((r: RunState) => [
     String(r.index),
     String(r.seed),
@@ -55,8 +54,8 @@ export function statusTable(manifest: SweepManifest, st: SweepStatus): string {
     r.backend,
     r.record ?? "-",
     r.epochs === null ? "-" : `${r.epochs}/${r.max_epoch ?? "?"}`,
-    fmt(r.train_ppl),
-    fmt(r.test_ppl),
+    fixed(r.train_ppl),
+    fixed(r.test_ppl),
     r.record === null && r.phase === "planned" ? `(${shownPath(r.run_dir)})` : shownPath(r.run_dir),
   ]);
   const headers = [
@@ -71,17 +70,7 @@ export function statusTable(manifest: SweepManifest, st: SweepStatus): string {
     "run directory",
   ];
   const right = new Set([0, 1, keys.length + 4, keys.length + 5, keys.length + 6]);
-  return table(headers, rows, right);
-}
-
-/** An aligned table: `right` holds the columns aligned to the right. */
-export function table(headers: string[], rows: string[][], right: Set<number>): string {
-  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) =>
-    cells.map((x, c) =>
-      c === cells.length - 1 ? x : right.has(c) ? x.padStart(widths[c]) : x.padEnd(widths[c])
-    ).join("  ");
-  return [line(headers), ...rows.map(line)].join("\n");
+  return alignedTable(headers, rows, headers.map((_, c) => right.has(c)), { rule: false });
 }
 
 /** "seed 2, lr=0.1". */
@@ -148,5 +137,6 @@ export function plannedTable(manifest: SweepManifest): string {
     ...keys.map((k) => r.grid[k]),
     r.command,
   ]);
-  return table(["run", "seed", ...keys, "command"], rows, new Set([0, 1]));
+  const headers = ["run", "seed", ...keys, "command"];
+  return alignedTable(headers, rows, headers.map((_, c) => c < 2), { rule: false });
 }

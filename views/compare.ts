@@ -15,6 +15,7 @@ import { mannWhitneyU, median } from "../core/stats.ts";
 import type { ExperimentBase } from "../experiments/define.ts";
 import { findExperiment, listExperiments } from "../experiments/mod.ts";
 import type { RunInfo } from "./runs_index.ts";
+import { alignedTable } from "./text_table.ts";
 import {
   type CurveSeries,
   PALETTE,
@@ -512,15 +513,6 @@ export function comparisonTable(c: Comparison, dropEmpty = true): ComparisonTabl
   return { headers, rows, numeric };
 }
 
-function textTable(t: ComparisonTable): string {
-  const widths = t.headers.map((h, i) => Math.max(h.length, ...t.rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((s, i) => (t.numeric[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join("  ")
-      .trimEnd();
-  return [line(t.headers), widths.map((w) => "-".repeat(w)).join("  "), ...t.rows.map(line)]
-    .join("\n");
-}
-
 function mdTable(t: ComparisonTable): string {
   const esc = (s: string) => s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\n/g, " ");
   const line = (cells: string[]) => `| ${cells.map(esc).join(" | ")} |`;
@@ -650,8 +642,10 @@ export function formatComparison(c: Comparison, format: CompareFormat): string {
       return csvTable(c);
     case "md":
       return mdTable(comparisonTable(c)) + "\n";
-    default:
-      return textTable(comparisonTable(c)) + "\n";
+    default: {
+      const t = comparisonTable(c);
+      return alignedTable(t.headers, t.rows, t.numeric) + "\n";
+    }
   }
 }
 

@@ -13,6 +13,7 @@ import type { MetricLine, RunRecord } from "../run/record.ts";
 import type { ExperimentBase } from "../experiments/define.ts";
 import { findExperiment, listExperiments } from "../experiments/mod.ts";
 import { writeFileAtomic } from "../core/files.ts";
+import { fixed } from "./text_table.ts";
 
 /** A point `[x, y]`. */
 export type Point = [number, number];
@@ -548,10 +549,6 @@ export function runSeries(
   return out;
 }
 
-function fmt(v: number | null | undefined): string {
-  return typeof v === "number" && Number.isFinite(v) ? v.toFixed(2) : "-";
-}
-
 /**
  * Renders a run's `curve.svg` text: title `<experiment> <run_id>`, subtitle with the status
  * (`status` overrides the stored one, e.g. a derived `crashed`) and the final figures.
@@ -580,9 +577,9 @@ function fmt(v: number | null | undefined): string {
 export function renderRunSvg(record: RunRecord, lines: MetricLine[], status?: string): string {
   const s = record.summary;
   const parts = [`status ${status ?? record.status}`, `seed ${record.seed}`];
-  if (s?.final_train_ppl != null) parts.push(`final train ppl ${fmt(s.final_train_ppl)}`);
-  if (s?.best_valid_ppl != null) parts.push(`best valid ppl ${fmt(s.best_valid_ppl)}`);
-  if (s?.test_ppl != null) parts.push(`test ppl ${fmt(s.test_ppl)}`);
+  if (s?.final_train_ppl != null) parts.push(`final train ppl ${fixed(s.final_train_ppl)}`);
+  if (s?.best_valid_ppl != null) parts.push(`best valid ppl ${fixed(s.best_valid_ppl)}`);
+  if (s?.test_ppl != null) parts.push(`test ppl ${fixed(s.test_ppl)}`);
   return renderCurveSvg(runSeries(record, lines), {
     title: `${record.experiment} ${record.run_id}`,
     subtitle: parts.join(" · "),

@@ -11,6 +11,7 @@ import { type MetricLine, readMetrics, type RunRecord } from "../run/record.ts";
 import { listRuns, type RunInfo } from "./runs_index.ts";
 import { buildComparison, comparisonTable, renderOverlaySvg } from "./compare.ts";
 import { escapeXml as esc, renderRunSvg } from "./plot_svg.ts";
+import { fixed } from "./text_table.ts";
 
 const CSS = `
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; padding: 0 1em;
@@ -36,10 +37,6 @@ dl { display: grid; grid-template-columns: max-content auto; gap: 0.15em 1em; ma
 dt { color: #555; }
 dd { margin: 0; }
 `;
-
-function fmt(v: number | null | undefined, digits = 2): string {
-  return typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : "-";
-}
 
 function badge(word: string): string {
   const cls = word.replace(/[^a-z_]/g, "");
@@ -70,7 +67,7 @@ function perplexities(s: RunRecord["summary"]): string {
   const parts: string[] = [];
   const pair = (name: string, final: number | null, best: number | null, bestName: string) => {
     if (final === null && best === null) return;
-    parts.push(`${name} ${fmt(final)}${best === null ? "" : ` (${bestName} ${fmt(best)})`}`);
+    parts.push(`${name} ${fixed(final)}${best === null ? "" : ` (${bestName} ${fixed(best)})`}`);
   };
   pair("train final", s.final_train_ppl ?? null, s.best_train_ppl ?? null, "best");
   pair("valid final", s.final_valid_ppl ?? null, s.best_valid_ppl ?? null, "best");
@@ -89,7 +86,7 @@ function runSection(run: RunInfo, lines: MetricLine[]): string {
   const overrides = Object.entries(r.overrides ?? {});
   const refText = !ref || ref.verdict === "not_applicable"
     ? badge("not_applicable") + (ref?.metric ? ` ${esc(ref.metric)} not measured` : "")
-    : `${badge(ref.verdict)} ${esc(ref.metric ?? "")} = ${fmt(ref.value)} ` +
+    : `${badge(ref.verdict)} ${esc(ref.metric ?? "")} = ${fixed(ref.value)} ` +
       `(band ${ref.band ? `${ref.band[0]}–${ref.band[1]}` : "-"}; ${esc(ref.source ?? "")})`;
   const items: [string, string][] = [
     [
@@ -116,8 +113,8 @@ function runSection(run: RunInfo, lines: MetricLine[]): string {
     [
       "time",
       esc(
-        `wall ${fmt(s.wall_time_s, 1)} s · train ${fmt(s.train_time_s, 1)} s · ` +
-          `${fmt(s.tokens_per_sec, 0)} tokens/s`,
+        `wall ${fixed(s.wall_time_s, 1)} s · train ${fixed(s.train_time_s, 1)} s · ` +
+          `${fixed(s.tokens_per_sec, 0)} tokens/s`,
       ),
     ],
     ["reference", refText],
