@@ -173,7 +173,14 @@ export {
   machineMemory,
   type MemoryEstimate,
 } from "./run/memory.ts";
-export { refuseIfStopped, stopExitCode, type StopSignal, StopSignals } from "./run/stop.ts";
+export {
+  DIVERGED_EXIT_CODE,
+  refuseIfStopped,
+  runEndOfExitCode,
+  stopExitCode,
+  type StopSignal,
+  StopSignals,
+} from "./run/stop.ts";
 export {
   checkpointDir,
   checkpointPath,

@@ -7,7 +7,7 @@
 
 import { dirname } from "node:path";
 import { writeError } from "../core/files.ts";
-import { stopExitCode } from "../run/stop.ts";
+import { runEndOfExitCode, stopExitCode } from "../run/stop.ts";
 import { runLaunchesLocally } from "../sweep/launch.ts";
 import { sweepDir, type SweepManifest } from "../sweep/manifest.ts";
 import type { Launch } from "../sweep/plan.ts";
@@ -61,13 +61,7 @@ export async function runHere(
   const { stoppedBy } = await runLaunchesLocally(manifest, path, launches, jobs, {
     onEnd: (l, code, done, total) => {
       const run = manifest.runs[l.index];
-      const how = code === 0
-        ? "completed"
-        : code === 3
-        ? "diverged"
-        : code === 130 || code === 143 || code === 129
-        ? "interrupted"
-        : null;
+      const how = runEndOfExitCode(code);
       const where = how
         ? shownPath(l.runDir)
         : `failed (exit ${code}; see ${shownPath(run.attempts.at(-1)!.err!)})`;

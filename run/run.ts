@@ -50,7 +50,7 @@ import {
   type StoredStatus,
 } from "./record.ts";
 import { type RunPosition, RunSession } from "./session.ts";
-import { refuseIfStopped, stopExitCode, StopSignals } from "./stop.ts";
+import { DIVERGED_EXIT_CODE, refuseIfStopped, stopExitCode, StopSignals } from "./stop.ts";
 import { writeError, writeFileAtomic } from "../core/files.ts";
 
 /** How a run talks to the person who started it. */
@@ -396,7 +396,7 @@ async function execute(
     ? 0
     : end.kind === "interrupted"
     ? stopExitCode(end.signal)
-    : 3;
+    : DIVERGED_EXIT_CODE;
   return { dir: session.dir, status: record.status, exitCode, record: { ...record }, pin };
 }
 

@@ -33,6 +33,30 @@ export function stopExitCode(signal: StopSignal): number {
   return signal === "SIGHUP" ? 129 : signal === "SIGINT" ? 130 : 143;
 }
 
+/** The exit code of a run that ended because it diverged (a non-finite loss). */
+export const DIVERGED_EXIT_CODE = 3;
+
+/**
+ * How a run ended, read from its process's exit code: `completed` (0), `diverged`
+ * ({@linkcode DIVERGED_EXIT_CODE}), `interrupted` (a {@linkcode stopExitCode}), or null for any
+ * other code (the run failed).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runEndOfExitCode, stopExitCode } from "@rnnlab/rnnlab";
+ * assert.equal(runEndOfExitCode(0), "completed");
+ * assert.equal(runEndOfExitCode(stopExitCode("SIGTERM")), "interrupted");
+ * assert.equal(runEndOfExitCode(1), null);
+ * ```
+ */
+export function runEndOfExitCode(code: number): "completed" | "diverged" | "interrupted" | null {
+  if (code === 0) return "completed";
+  if (code === DIVERGED_EXIT_CODE) return "diverged";
+  const stopped = (Object.values(NAMES) as StopSignal[]).some((s) => stopExitCode(s) === code);
+  return stopped ? "interrupted" : null;
+}
+
 /**
  * Watches for the stop signals from the moment {@linkcode StopSignals.listen} resolves until it is
  * disposed. {@linkcode StopSignals.requested} is cheap enough to poll before every iteration.
