@@ -179,19 +179,23 @@ export interface Launch {
  * ```
  */
 export function firstLaunches(manifest: SweepManifest): Launch[] {
-  return manifest.runs.map((run) => ({
+  return manifest.runs.map((run) => startLaunch(manifest, run, basename(run.run_dir), "start"));
+}
+
+/** The launch that starts `run` of `manifest` afresh under `runId`. */
+function startLaunch(
+  manifest: SweepManifest,
+  run: SweepManifest["runs"][number],
+  runId: string,
+  action: AttemptAction,
+): Launch {
+  const { experiment, out, data } = manifest;
+  return {
     index: run.index,
-    action: "start",
-    runDir: run.run_dir,
-    args: startArgs({
-      experiment: manifest.experiment,
-      seed: run.seed,
-      overrides: run.overrides,
-      out: manifest.out,
-      runId: basename(run.run_dir),
-      data: manifest.data,
-    }),
-  }));
+    action,
+    runDir: `${out}/${experiment}/${runId}`,
+    args: startArgs({ experiment, seed: run.seed, overrides: run.overrides, out, runId, data }),
+  };
 }
 
 /**
@@ -266,20 +270,7 @@ export function nextLaunches(
       do runId = newRunId(); while (taken.has(runId));
       taken.add(runId);
     }
-    const args = startArgs({
-      experiment: manifest.experiment,
-      seed: run.seed,
-      overrides: run.overrides,
-      out: manifest.out,
-      runId,
-      data: manifest.data,
-    });
-    launches.push({
-      index: run.index,
-      action,
-      runDir: `${manifest.out}/${manifest.experiment}/${runId}`,
-      args,
-    });
+    launches.push(startLaunch(manifest, run, runId, action));
   }
   return launches;
 }
