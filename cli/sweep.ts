@@ -38,7 +38,7 @@ import {
 } from "./sweep_options.ts";
 import {
   describeExpansion,
-  PHASE_ORDER,
+  phaseCounts,
   plannedTable,
   statusTable,
   summaryLines,
@@ -342,8 +342,7 @@ async function resume(rawArgs: string[], io: Io): Promise<number> {
   const st = await sweepStatus(manifest, dir, { driving: false, strict: true });
   const launches = nextLaunches(manifest, st, only);
   if (launches.length === 0) {
-    const counts = PHASE_ORDER.filter((p) => st.counts[p]).map((p) => `${st.counts[p]} ${p}`);
-    say(`nothing to resume: ${counts.join(", ")}`);
+    say(`nothing to resume: ${phaseCounts(st)}`);
     io.out(shownPath(path));
     return 0;
   }

@@ -91,10 +91,25 @@ export const PHASE_ORDER: SweepPhase[] = [
   "unknown",
 ];
 
+/**
+ * How many runs are in each phase, finished well first: "3 completed, 1 failed".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SweepStatus } from "@rnnlab/rnnlab";
+ * import { phaseCounts } from "./sweep_tables.ts";
+ * const st = { counts: { failed: 1, completed: 3 } } as unknown as SweepStatus;
+ * assert.equal(phaseCounts(st), "3 completed, 1 failed");
+ * ```
+ */
+export function phaseCounts(st: SweepStatus): string {
+  return PHASE_ORDER.filter((p) => st.counts[p]).map((p) => `${st.counts[p]} ${p}`).join(", ");
+}
+
 /** The counts, then each run `resume` would take up with why, then the command that does. */
 export function summaryLines(manifest: SweepManifest, st: SweepStatus, path: string): string[] {
-  const counts = PHASE_ORDER.filter((p) => st.counts[p]).map((p) => `${st.counts[p]} ${p}`);
-  const lines = [`${st.runs.length} runs: ${counts.join(", ")}`];
+  const lines = [`${st.runs.length} runs: ${phaseCounts(st)}`];
   if (st.driving) {
     lines.push(
       `a process is running the sweep now (it holds ${shownPath(dirname(path))}/run.lock)`,
