@@ -96,6 +96,41 @@ export class RunLock implements Disposable {
     throw new UserError(`cannot lock ${dir}: another process keeps replacing ${path}`);
   }
 
+  /**
+   * Whether a process holds the lock of folder `dir`, asked without writing: `run.lock` is
+   * opened read-only, and its lock tried and let go at once.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { RunLock } from "@rnnlab/rnnlab";
+   * const dir = Deno.makeTempDirSync();
+   * assert.equal(RunLock.held(dir), false);
+   * const lock = RunLock.acquire(dir, "sweeping");
+   * assert.equal(RunLock.held(dir), true);
+   * lock.release();
+   * assert.equal(RunLock.held(dir), false);
+   * Deno.removeSync(dir, { recursive: true });
+   * ```
+   */
+  static held(dir: string): boolean {
+    let f: Deno.FsFile;
+    try {
+      f = Deno.openSync(`${dir}/run.lock`, { read: true });
+    } catch {
+      return false;
+    }
+    try {
+      if (f.tryLockSync(true)) {
+        f.unlockSync();
+        return false;
+      }
+      return true;
+    } finally {
+      f.close();
+    }
+  }
+
   /** Releases the lock and removes `run.lock` (a second call does nothing). */
   release(): void {
     if (this.#file === null) return;

@@ -83,7 +83,6 @@ export {
 export {
   type BackendState,
   decideRun,
-  lockHeld,
   type RunState,
   type StatusOptions,
   type SweepAction,

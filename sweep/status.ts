@@ -14,6 +14,7 @@
  */
 
 import { UserError } from "../core/errors.ts";
+import { RunLock } from "../run/lock.ts";
 import {
   effectiveStatus,
   readMetrics,
@@ -202,7 +203,7 @@ export async function sweepStatus(
   options: StatusOptions = {},
 ): Promise<SweepStatus> {
   const warnings: string[] = [];
-  const driving = options.driving ?? lockHeld(dir);
+  const driving = options.driving ?? RunLock.held(dir);
   const slurm = await slurmStates(manifest, options, warnings);
   const runs: RunState[] = [];
   for (const run of manifest.runs) {
@@ -353,41 +354,5 @@ async function lastLine(path: string): Promise<string | null> {
     return text.split("\n").map((l) => l.trim()).filter((l) => l !== "").at(-1) ?? null;
   } catch {
     return null;
-  }
-}
-
-/**
- * Whether a process holds the lock of folder `dir` (`dir/run.lock`, taken with
- * `RunLock`), asked without writing: the file is opened read-only, and its lock tried
- * and let go at once.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { lockHeld, RunLock } from "@rnnlab/rnnlab";
- * const dir = await Deno.makeTempDir();
- * assert.equal(lockHeld(dir), false);
- * const lock = RunLock.acquire(dir, "sweeping");
- * assert.equal(lockHeld(dir), true);
- * lock.release();
- * assert.equal(lockHeld(dir), false);
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export function lockHeld(dir: string): boolean {
-  let f: Deno.FsFile;
-  try {
-    f = Deno.openSync(`${dir}/run.lock`, { read: true });
-  } catch {
-    return false;
-  }
-  try {
-    if (f.tryLockSync(true)) {
-      f.unlockSync();
-      return false;
-    }
-    return true;
-  } finally {
-    f.close();
   }
 }
