@@ -113,8 +113,14 @@ export function experimentHelp(e: AnyExperiment): string {
   ].join("\n");
 }
 
-/** `--corpus PATH [--split a,b,c]` as {@linkcode TextCorpusOptions}. */
-async function corpusOption(path: string, split: string | undefined): Promise<TextCorpusOptions> {
+/**
+ * `--corpus PATH [--split a,b,c]` as {@linkcode TextCorpusOptions}, the path made absolute; a
+ * path that does not exist, a folder without `train.txt` or a bad `--split` is a `UserError`.
+ */
+export async function corpusOption(
+  path: string,
+  split: string | undefined,
+): Promise<TextCorpusOptions> {
   let info: Deno.FileInfo;
   try {
     path = await Deno.realPath(userPath(path)); // recorded absolute, so --resume works from anywhere

@@ -5,11 +5,12 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import { UserError } from "../core/errors.ts";
 import type { SweepData } from "../sweep/commands.ts";
 import { manifestFile, type SlurmSettings, type SweepBackend } from "../sweep/manifest.ts";
 import { jobArrayScript } from "../sweep/slurm_script.ts";
-import { parseVocabSize } from "./experiment.ts";
+import { corpusOption, parseVocabSize } from "./experiment.ts";
 import { userPath } from "./main.ts";
 
 /** Options every form shares, and those of a launch (start or resume). */
@@ -159,13 +160,11 @@ export async function dataOptions(
     }
     if (v.corpus === "ptb" || v.corpus === "soseki") data.corpus = v.corpus; // built in
     else {
-      const path = userPath(v.corpus);
-      if (!(await Deno.stat(path).catch(() => null))) {
-        throw new UserError(
-          `--corpus ${path} does not exist; give a text file or a folder with train.txt`,
-        );
-      }
-      data.corpus = path;
+      // Checked as experiment checks it, so that a folder without train.txt or a bad --split is
+      // refused before the sweep, not in every one of its runs.
+      const split = typeof v.split === "string" ? v.split : undefined;
+      const corpus = await corpusOption(v.corpus, split);
+      data.corpus = "path" in corpus ? corpus.path : dirname(corpus.train);
     }
   }
   if (typeof v["vocab-size"] === "string") {

@@ -260,6 +260,19 @@ Deno.test("bad input refuses the whole sweep with one line, before anything is w
     [EXP, "--corpus", `${outDir.path}/none.txt`],
     /^--corpus .*none\.txt does not exist/,
   );
+  // The corpus is checked as experiment checks it, not in every run of the sweep.
+  await Deno.mkdir(`${outDir.path}/texts`);
+  await refused([EXP, "--corpus", `${outDir.path}/texts`], /^--corpus .*texts has no train\.txt/);
+  await Deno.writeTextFile(`${outDir.path}/texts/all.txt`, "a b c\n");
+  await refused(
+    [EXP, "--corpus", `${outDir.path}/texts/all.txt`, "--split", "0.8,0.2"],
+    /^--split 0\.8,0\.2: give three fractions/,
+  );
+  await refused(
+    [EXP, "--corpus", `${outDir.path}/texts`, "--split", "0.8,0.1,0.1"],
+    /^--split goes with a single --corpus file/,
+  );
+  await Deno.remove(`${outDir.path}/texts`, { recursive: true });
   await refused([EXP, "--grid"], /^--grid needs axes after it/);
   await assert.rejects(main(["status"]), /^UserError: give one sweep manifest/);
   await assert.rejects(main(["status", outDir.path]), /^UserError: no sweep manifest at /);
