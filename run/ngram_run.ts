@@ -19,13 +19,7 @@ import { assertSameData, loadRunData, recordedDataSource, type RunData } from ".
 import { collectEnvironment } from "./environment.ts";
 import { RunLock } from "./lock.ts";
 import { referenceVerdict } from "./reference.ts";
-import {
-  createRunDir,
-  emptySummary,
-  newRunRecord,
-  readRunRecord,
-  type RunRecord,
-} from "./record.ts";
+import { emptySummary, readRunRecord, type RunRecord } from "./record.ts";
 import type { RunOutcome, StartOptions } from "./run.ts";
 import { RunSession } from "./session.ts";
 import { refuseIfStopped, stopExitCode, type StopSignal, StopSignals } from "./stop.ts";
@@ -91,19 +85,16 @@ export async function startNgramRun(o: StartNgramRunOptions): Promise<RunOutcome
   const say = progressLines(o);
   const counted = countNgrams(exp, o.hyperparameters, data, say);
   refuseIfStopped(stop.requested);
-  const { dir, runId } = await createRunDir(o.out, exp.name, o.runId);
-  const lock = RunLock.acquire(dir, "counting");
-  const record = newRunRecord({
+  const fields = {
     experiment: exp,
-    runId,
     seed: o.seed,
     hyperparameters: hp,
     overrides: o.overrides,
     data: data.info,
     environment,
     startedAt,
-  });
-  const session = await RunSession.create(dir, record, lock);
+  };
+  const session = await RunSession.start(o.out, fields, { runId: o.runId, purpose: "counting" });
   return await score(counted, data, session, stop, say);
 }
 

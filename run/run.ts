@@ -39,10 +39,8 @@ import { type LoopEnd, runLoop, timedSummary } from "./loop.ts";
 import { Progress, safePrint } from "./progress.ts";
 import {
   checkpointPath,
-  createRunDir,
   emptySummary,
   type MetricLine,
-  newRunRecord,
   parseMetrics,
   readRunRecord,
   type RunRecord,
@@ -173,11 +171,10 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   const environment = await collectEnvironment(url);
   refuseIfStopped(stop.requested);
 
-  const { dir, runId } = await createRunDir(o.out, exp.name, o.runId);
-  const lock = RunLock.acquire(dir, "training");
-  const record = newRunRecord({
+  // The folders must take a record and a whole checkpoint before any training: a read-only or
+  // full disk fails here, and the half-made run directory goes.
+  const fields = {
     experiment: exp,
-    runId,
     seed: o.seed,
     hyperparameters: hp,
     overrides: o.overrides,
@@ -185,21 +182,22 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     environment,
     memoryBytes: memory.total,
     startedAt,
-  });
-  const outside = envOr("RNNLAB_CHECKPOINT_DIR");
-  if (outside) record.checkpoint_dir = `${outside}/${exp.name}/${runId}`;
-  // The folders must take a record and a whole checkpoint before any training: a read-only or
-  // full disk fails here, and the half-made run directory goes.
-  const session = await RunSession.create(dir, record, lock, async (s) => {
-    await s.prepareCheckpoints();
-    await s.saveLast(model, {
-      trainer: trainer.getState(),
-      rng: rng.getState(),
-      metrics_lines: 0,
-      train_time_s: 0,
-      summary: emptySummary(),
-      pending_epoch: null,
-    });
+  };
+  const session = await RunSession.start(o.out, fields, {
+    runId: o.runId,
+    purpose: "training",
+    checkpointRoot: envOr("RNNLAB_CHECKPOINT_DIR"),
+    prepare: async (s) => {
+      await s.prepareCheckpoints();
+      await s.saveLast(model, {
+        trainer: trainer.getState(),
+        rng: rng.getState(),
+        metrics_lines: 0,
+        train_time_s: 0,
+        summary: emptySummary(),
+        pending_epoch: null,
+      });
+    },
   });
   return await execute(exp, plan, model, trainer, rng, data, session, stop, o, {
     summary: emptySummary(),

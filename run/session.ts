@@ -14,11 +14,14 @@ import type { TrainerState } from "../training/trainer.ts";
 import type { RngState } from "../core/random.ts";
 import { paramTensors, saveCheckpoint, type Tensor } from "./checkpoint.ts";
 import type { LanguageModel } from "../models/model.ts";
-import type { RunLock } from "./lock.ts";
+import { RunLock } from "./lock.ts";
 import {
   checkpointDir,
+  createRunDir,
   type MetricLine,
   MetricsWriter,
+  type NewRunFields,
+  newRunRecord,
   type RunRecord,
   type RunSummary,
   writeRunRecord,
@@ -109,22 +112,41 @@ export class RunSession {
   }
 
   /**
-   * Opens a new run in `dir` (just made by `createRunDir`; the caller holds its lock): writes its
-   * record, then `prepare` (a neural run's first checkpoint), then the working tree's diff
-   * (`diff.patch`) when the tree is dirty. When any of it fails, the half-made run directory goes
-   * (and the checkpoint folder the record names outside it), the lock is released, and the error
-   * is thrown on: a read-only or full disk refuses the run before it computes anything.
+   * Starts a new run under `out`: makes its folder `<out>/<experiment>/<run-id>` (`runId`, or a
+   * fresh one), takes its lock for `purpose`, and writes its record (from `fields`; with
+   * `checkpointRoot`, its checkpoints go to `<checkpointRoot>/<experiment>/<run-id>`), then
+   * `prepare` (a neural run's first checkpoint), then the working tree's diff (`diff.patch`) when
+   * the tree is dirty. When any of it fails, the half-made run directory goes (and the checkpoint
+   * folder the record names outside it), the lock is released, and the error is thrown on: a
+   * read-only or full disk refuses the run before it computes anything.
    */
-  static async create(
-    dir: string,
-    record: RunRecord,
-    lock: RunLock,
-    prepare: (session: RunSession) => Promise<void> = async () => {},
+  static async start(
+    out: string,
+    fields: Omit<NewRunFields, "runId">,
+    options: {
+      runId?: string;
+      purpose: string;
+      checkpointRoot?: string | null;
+      prepare?: (session: RunSession) => Promise<void>;
+    },
   ): Promise<RunSession> {
+    const name = fields.experiment.name;
+    const { dir, runId } = await createRunDir(out, name, options.runId);
+    let lock: RunLock;
+    try {
+      lock = RunLock.acquire(dir, options.purpose);
+    } catch (e) {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      throw e;
+    }
+    const record = newRunRecord({ ...fields, runId });
+    if (options.checkpointRoot) {
+      record.checkpoint_dir = `${options.checkpointRoot}/${name}/${runId}`;
+    }
     try {
       const session = await RunSession.open(dir, record, [], lock);
       await session.writeRecord();
-      await prepare(session);
+      await options.prepare?.(session);
       if (record.environment.git.dirty) await writePatch(dir, "diff.patch");
       return session;
     } catch (e) {
