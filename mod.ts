@@ -53,7 +53,13 @@ export {
   softmaxShare,
 } from "./kernels/softmax.ts";
 export { EXP16, expNonPositive } from "./kernels/fast_exp.ts";
-export { sigmoid, sigmoidRange, tanh, tanhRange } from "./kernels/activations.ts";
+export {
+  pow2Over16Clamped,
+  sigmoid,
+  sigmoidRange,
+  tanh,
+  tanhRange,
+} from "./kernels/activations.ts";
 export { lstmCellBackward, lstmCellForward } from "./kernels/lstm_cell.ts";
 export {
   columnChunks,

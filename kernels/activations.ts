@@ -4,8 +4,8 @@
  * in-place range kernels ({@linkcode sigmoidRange}, {@linkcode tanhRange}) for the gate loops.
  *
  * The range kernels are what the LSTM and GRU steps call: one small loop per gate slice, with the
- * exponential written out inside the loop (no call to inline, so no boxed float64 results) and
- * no data-dependent branch on the sign of the input. `exp(-x)` comes from a table of `2^(k/16)`
+ * exponential {@linkcode pow2Over16Clamped}, which V8 inlines into the loop (so no boxed float64
+ * results), and no data-dependent branch on the sign of the input. `exp(-x)` comes from a table of `2^(k/16)`
  * for `k` in `[-2400, 1424]` (exponents clamped there: `sigmoid` is then exact to 2e-27 absolute
  * at the far negative end) times a cubic, so `sigmoid(x) = 1 / (1 + exp(-x))` and
  * `tanh(x) = 2 / (1 + exp(-2x)) - 1` need no `x >= 0` case split. Their absolute error is below
@@ -69,6 +69,30 @@ const { SCALE, MIN_Z: Z_MIN, MAX_Z: Z_MAX, C1, C2, C3, POW2: WIDE } = EXP16;
 const HALF_OFFSET = -Z_MIN + 0.5; // (z + HALF_OFFSET) | 0 = round(z) - Z_MIN for z >= Z_MIN
 
 /**
+ * `2^(z / 16)` (`exp(z / SCALE)`) for any `z`: clamped to `2^(Z_MAX / 16)` above, 0 below
+ * `Z_MIN`; NaN stays NaN. The exponential of the sigmoid and tanh kernels here and of the LSTM
+ * cell, which V8 inlines into their loops.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pow2Over16Clamped } from "@rnnlab/rnnlab";
+ * assert.equal(pow2Over16Clamped(16), 2);
+ * assert.equal(pow2Over16Clamped(-1e6), 0);
+ * assert.ok(Number.isNaN(pow2Over16Clamped(NaN)));
+ * ```
+ */
+export function pow2Over16Clamped(z: number): number {
+  if (!(z < Z_MIN)) {
+    if (z > Z_MAX) z = Z_MAX;
+    const idx = (z + HALF_OFFSET) | 0;
+    const u = z + (-Z_MIN) - idx;
+    return WIDE[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
+  }
+  return 0;
+}
+
+/**
  * `a[k] = sigmoid(a[k])` for `k` in `[from, to)`, in place (absolute error below 1e-9).
  *
  * @example
@@ -83,14 +107,7 @@ const HALF_OFFSET = -Z_MIN + 0.5; // (z + HALF_OFFSET) | 0 = round(z) - Z_MIN fo
  */
 export function sigmoidRange(a: Float32Array, from: number, to: number): void {
   for (let k = from; k < to; k++) {
-    let z = -a[k] * SCALE;
-    let e = 0;
-    if (!(z < Z_MIN)) { // NaN goes through and stays NaN
-      if (z > Z_MAX) z = Z_MAX;
-      const idx = (z + HALF_OFFSET) | 0;
-      const u = z + (-Z_MIN) - idx;
-      e = WIDE[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
-    }
+    const e = pow2Over16Clamped(-a[k] * SCALE); // NaN goes through and stays NaN
     a[k] = 1 / (1 + e);
   }
 }
@@ -120,14 +137,7 @@ export function tanhRange(
   const shift = dstFrom - srcFrom;
   const end = srcFrom + n;
   for (let k = srcFrom; k < end; k++) {
-    let z = -2 * SCALE * src[k];
-    let e = 0;
-    if (!(z < Z_MIN)) {
-      if (z > Z_MAX) z = Z_MAX;
-      const idx = (z + HALF_OFFSET) | 0;
-      const u = z + (-Z_MIN) - idx;
-      e = WIDE[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
-    }
+    const e = pow2Over16Clamped(-2 * SCALE * src[k]);
     dst[k + shift] = 2 / (1 + e) - 1;
   }
 }

@@ -10,10 +10,10 @@
  * The fast path ({@linkcode softmaxCrossEntropy}) reads each row once with a running maximum
  * (exponentials and their sum), makes one more pass in training to scale them into the gradient,
  * writes the gradient over the scores themselves, and computes the exponential of
- * {@linkcode expNonPositive} written out in its loops (on scores pre-multiplied by
- * `16 log2(e)`, so the running maximum needs no extra multiplication) instead of `Math.exp`:
- * 7 million exponentials (700 rows of 10,000 scores) per training batch are the single largest
- * elementwise cost of the chapter 6 models. Large batches are shared with the helper worker
+ * {@linkcode expNonPositive} on scores pre-multiplied by `16 log2(e)` (so the running maximum
+ * needs no extra multiplication) instead of `Math.exp`, four scores at a time while none of them
+ * raises the maximum: 7 million exponentials (700 rows of 10,000 scores) per training batch are
+ * the single largest elementwise cost of the chapter 6 models. Large batches are shared with the helper worker
  * (`pool.ts`), row chunk by row chunk: {@linkcode softmaxShare} is the worker's side.
  *
  * @module
@@ -242,34 +242,53 @@ export function softmaxLossRange(
   return total;
 }
 
-// The exponential of fast_exp.ts written out in the loops: everything below works on scaled
-// scores `z = x * SCALE` (exp(x - m) = 2^((z - mz) / 16)), so the running maximum `mz` is kept
-// in that domain and each element costs one multiplication less.
+// The exponential of fast_exp.ts on scaled scores: everything below works on `z = x * SCALE`
+// (exp(x - m) = 2^((z - mz) / 16) = pow2z(z - mz)), so the running maximum `mz` is kept in that
+// domain and each element costs one multiplication less. `pow2z` is written here, on constants
+// copied into this module: the same function imported from fast_exp.ts is inlined too, but the
+// loss then ran 30 % more instructions (callgrind, 40 rows of 10,000 scores).
 const { SCALE, MIN_Z, C1, C2, C3, POW2 } = EXP16;
 const OFFSET = -MIN_Z; // d + OFFSET >= 0 for d >= MIN_Z: `| 0` truncates towards the floor
+
+/** `2^(d / 16)` for a scaled difference `d <= 0`; 0 below `MIN_Z` (and for NaN). */
+function pow2z(d: number): number {
+  if (d >= MIN_Z) {
+    const idx = (d + OFFSET + 0.5) | 0, u = d + OFFSET - idx;
+    return POW2[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
+  }
+  return 0;
+}
 
 /** `-log softmax(scores[off..end))[target]`, one pass with a running maximum. */
 function rowLossOnly(scores: Float32Array, off: number, end: number, target: number): number {
   // Starting below every finite score keeps -Infinity scores at exp(-Infinity) = 0.
   let mz = -Number.MAX_VALUE;
   let sum = 0;
-  for (let j = off; j < end; j++) {
+  let j = off;
+  while (j < end) {
+    // Four scores at a time while none of them raises the maximum (almost always): the same
+    // operations in the same order as one at a time, with a quarter of the loop's overhead.
+    // (This loop and the one below are kept apart: one function for both, with a flag for the
+    // stores, runs 7 % more instructions in training and 8 % more in evaluation.)
+    if (j + 4 <= end) {
+      const z0 = scores[j] * SCALE, z1 = scores[j + 1] * SCALE;
+      const z2 = scores[j + 2] * SCALE, z3 = scores[j + 3] * SCALE;
+      if (!(z0 > mz || z1 > mz || z2 > mz || z3 > mz)) {
+        sum += pow2z(z0 - mz);
+        sum += pow2z(z1 - mz);
+        sum += pow2z(z2 - mz);
+        sum += pow2z(z3 - mz);
+        j += 4;
+        continue;
+      }
+    }
     const z = scores[j] * SCALE;
     if (z > mz) {
-      const d = mz - z; // rescale the sum to the new maximum: 2^(d / 16)
-      let f = 0;
-      if (d >= MIN_Z) {
-        const idx = (d + OFFSET + 0.5) | 0, u = d + OFFSET - idx;
-        f = POW2[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
-      }
-      sum *= f;
+      sum *= pow2z(mz - z); // rescale the sum to the new maximum
       mz = z;
     }
-    const d = z - mz;
-    if (d >= MIN_Z) {
-      const idx = (d + OFFSET + 0.5) | 0, u = d + OFFSET - idx;
-      sum += POW2[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
-    }
+    sum += pow2z(z - mz);
+    j++;
   }
   return Math.log(sum) + mz / SCALE - scores[target];
 }
@@ -288,43 +307,53 @@ function rowLossAndGradient(
   let seg = 0;
   segStart[0] = off;
   segMax[0] = mz;
-  for (let j = off; j < end; j++) {
+  let j = off;
+  while (j < end) {
+    if (j + 4 <= end) {
+      const z0 = scores[j] * SCALE, z1 = scores[j + 1] * SCALE;
+      const z2 = scores[j + 2] * SCALE, z3 = scores[j + 3] * SCALE;
+      if (!(z0 > mz || z1 > mz || z2 > mz || z3 > mz)) {
+        const e0 = pow2z(z0 - mz), e1 = pow2z(z1 - mz);
+        const e2 = pow2z(z2 - mz), e3 = pow2z(z3 - mz);
+        scores[j] = e0;
+        scores[j + 1] = e1;
+        scores[j + 2] = e2;
+        scores[j + 3] = e3;
+        sum += e0;
+        sum += e1;
+        sum += e2;
+        sum += e3;
+        j += 4;
+        continue;
+      }
+    }
     const z = scores[j] * SCALE;
     if (z > mz) {
-      const d = mz - z;
-      let f = 0;
-      if (d >= MIN_Z) {
-        const idx = (d + OFFSET + 0.5) | 0, u = d + OFFSET - idx;
-        f = POW2[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
-      }
-      sum *= f;
+      sum *= pow2z(mz - z);
       mz = z;
       seg++;
       segStart[seg] = j;
       segMax[seg] = z;
     }
-    const d = z - mz;
-    let e = 0;
-    if (d >= MIN_Z) {
-      const idx = (d + OFFSET + 0.5) | 0, u = d + OFFSET - idx;
-      e = POW2[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
-    }
+    const e = pow2z(z - mz);
     scores[j] = e;
     sum += e;
+    j++;
   }
   segStart[seg + 1] = end;
   const scale = invCount / sum;
   for (let k = 0; k <= seg; k++) {
     // Segment k's values are relative to its own maximum: scale by 2^((segMax - mz) / 16).
-    const d = segMax[k] - mz;
-    let f = 0;
-    if (d >= MIN_Z) {
-      const idx = (d + OFFSET + 0.5) | 0, u = d + OFFSET - idx;
-      f = POW2[idx] * (1 + u * (C1 + u * (C2 + u * C3)));
-    }
-    f *= scale;
+    const f = pow2z(segMax[k] - mz) * scale;
     const stop = segStart[k + 1];
-    for (let j = segStart[k]; j < stop; j++) scores[j] *= f;
+    let i = segStart[k];
+    for (; i + 4 <= stop; i += 4) {
+      scores[i] *= f;
+      scores[i + 1] *= f;
+      scores[i + 2] *= f;
+      scores[i + 3] *= f;
+    }
+    for (; i < stop; i++) scores[i] *= f;
   }
   scores[target] -= invCount;
   return Math.log(sum) + mz / SCALE - xTarget;
