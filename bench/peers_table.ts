@@ -8,6 +8,7 @@
  * @module
  */
 
+import { markdownTable } from "../views/text_table.ts";
 import { type Measurement, type Peer, PEER_CONFIGS, PEERS } from "./peers.ts";
 
 /** The smallest and largest of some figures, and how many there were. */
@@ -188,10 +189,5 @@ export function renderTable(rows: ConfigSummary[], ctx: TableContext): string {
     formatRange(r.vsTorch, "×"),
     r.achieved && r.peak ? `${formatRange(r.achieved)} / ${formatRange(r.peak)} GFLOP/s` : "—",
   ]);
-  const all = [header, ...body];
-  const widths = header.map((_, i) => Math.max(...all.map((row) => [...row[i]].length)));
-  const line = (row: string[]) =>
-    `| ${row.map((c, i) => c + " ".repeat(widths[i] - [...c].length)).join(" | ")} |`;
-  const rule = `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`;
-  return [line(header), rule, ...body.map(line)].join("\n");
+  return markdownTable(header, body, [], { pad: true });
 }

@@ -15,7 +15,7 @@ import { mannWhitneyU, median } from "../core/stats.ts";
 import type { ExperimentBase } from "../experiments/define.ts";
 import { findExperiment, listExperiments } from "../experiments/mod.ts";
 import type { RunInfo } from "./runs_index.ts";
-import { alignedTable } from "./text_table.ts";
+import { alignedTable, markdownTable } from "./text_table.ts";
 import {
   type CurveSeries,
   PALETTE,
@@ -513,13 +513,6 @@ export function comparisonTable(c: Comparison, dropEmpty = true): ComparisonTabl
   return { headers, rows, numeric };
 }
 
-function mdTable(t: ComparisonTable): string {
-  const esc = (s: string) => s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\n/g, " ");
-  const line = (cells: string[]) => `| ${cells.map(esc).join(" | ")} |`;
-  const align = t.numeric.map((n) => (n ? "---:" : "---"));
-  return [line(t.headers), `| ${align.join(" | ")} |`, ...t.rows.map(line)].join("\n");
-}
-
 /**
  * Quotes a CSV field when it needs it (RFC 4180).
  *
@@ -640,8 +633,10 @@ export function formatComparison(c: Comparison, format: CompareFormat): string {
       return JSON.stringify(comparisonJson(c), null, 2) + "\n";
     case "csv":
       return csvTable(c);
-    case "md":
-      return mdTable(comparisonTable(c)) + "\n";
+    case "md": {
+      const t = comparisonTable(c);
+      return markdownTable(t.headers, t.rows, t.numeric) + "\n";
+    }
     default: {
       const t = comparisonTable(c);
       return alignedTable(t.headers, t.rows, t.numeric) + "\n";

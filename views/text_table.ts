@@ -1,6 +1,7 @@
 /**
- * The plain-text pieces every view prints with: a number with fixed digits or `-`, and a table of
- * aligned columns (`runs`, `compare`, `sweep status`).
+ * The plain-text pieces every view prints with: a number with fixed digits or `-`, a table of
+ * aligned columns (`runs`, `compare`, `sweep status`) and a Markdown table (`compare --format md`,
+ * `bench:peers`).
  *
  * @module
  */
@@ -54,4 +55,44 @@ export function alignedTable(
       .trimEnd();
   const rule = (options.rule ?? true) ? [widths.map((w) => "-".repeat(w)).join("  ")] : [];
   return [line(headers), ...rule, ...rows.map(line)].join("\n");
+}
+
+/** Options of {@linkcode markdownTable}. */
+export interface MarkdownTableOptions {
+  /** Pad every column to its widest cell, so that the source reads as a table too. Default false. */
+  pad?: boolean;
+}
+
+/**
+ * A Markdown (GitHub) table: cells with `|`, `\\` and line breaks escaped, and the columns marked
+ * in `numeric` aligned to the right.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { markdownTable } from "@rnnlab/rnnlab";
+ * const t = markdownTable(["run", "test ppl"], [["a|b", "136.08"]], [false, true]);
+ * assert.equal(t, "| run | test ppl |\n| --- | ---: |\n| a\\|b | 136.08 |");
+ * const padded = markdownTable(["config", "ms"], [["ch05", "0.32"]], [], { pad: true });
+ * assert.equal(padded, "| config | ms   |\n| ------ | ---- |\n| ch05   | 0.32 |");
+ * ```
+ */
+export function markdownTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  numeric: readonly boolean[] = [],
+  options: MarkdownTableOptions = {},
+): string {
+  const esc = (s: string) => s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const all = [headers, ...rows].map((r) => r.map(esc));
+  const widths = headers.map((_, i) =>
+    options.pad ? Math.max(3, ...all.map((r) => [...r[i]].length)) : 0
+  );
+  const cell = (c: string, i: number) => c + " ".repeat(Math.max(0, widths[i] - [...c].length));
+  const line = (cells: readonly string[]) => `| ${cells.map(cell).join(" | ")} |`;
+  const rule = widths.map((w, i) => {
+    const dashes = "-".repeat(Math.max(3, numeric[i] ? w - 1 : w));
+    return numeric[i] ? dashes + ":" : dashes;
+  });
+  return [line(all[0]), `| ${rule.join(" | ")} |`, ...all.slice(1).map(line)].join("\n");
 }
