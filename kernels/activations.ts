@@ -5,9 +5,9 @@
  *
  * The range kernels are what the LSTM and GRU steps call: one small loop per gate slice, with the
  * exponential {@linkcode pow2Over16Clamped}, which V8 inlines into the loop (so no boxed float64
- * results), and no data-dependent branch on the sign of the input. `exp(-x)` comes from a table of `2^(k/16)`
- * for `k` in `[-2400, 1424]` (exponents clamped there: `sigmoid` is then exact to 2e-27 absolute
- * at the far negative end) times a cubic, so `sigmoid(x) = 1 / (1 + exp(-x))` and
+ * results), and no data-dependent branch on the sign of the input. `exp(-x)` comes from a table
+ * of `2^(k/16)` for `k` in `[-2400, 1424]` (exponents clamped there: `sigmoid` is then exact to
+ * 2e-27 absolute at the far negative end) times a cubic, so `sigmoid(x) = 1 / (1 + exp(-x))` and
  * `tanh(x) = 2 / (1 + exp(-2x)) - 1` need no `x >= 0` case split. Their absolute error is below
  * 1e-9 (tanh near 0 loses relative accuracy below that, which float32 activations of size 1e-2
  * and above never see). On random gate inputs this runs the LSTM forward gate math about 1.7x

@@ -129,7 +129,7 @@ function lstmBackwardRow(
   }
 }
 
-// tanh(c) = 2 / (1 + exp(-2c)) - 1, with the exponential of fast_exp.ts (inlined by V8).
+// tanh(c) = 2 / (1 + exp(-2c)) - 1, with the gates' exponential of activations.ts (V8 inlines it).
 const { SCALE } = EXP16;
 
 /**

@@ -13,8 +13,8 @@
  * {@linkcode expNonPositive} on scores pre-multiplied by `16 log2(e)` (so the running maximum
  * needs no extra multiplication) instead of `Math.exp`, four scores at a time while none of them
  * raises the maximum: 7 million exponentials (700 rows of 10,000 scores) per training batch are
- * the single largest elementwise cost of the chapter 6 models. Large batches are shared with the helper worker
- * (`pool.ts`), row chunk by row chunk: {@linkcode softmaxShare} is the worker's side.
+ * the single largest elementwise cost of the chapter 6 models. Large batches are shared with the
+ * helper worker (`pool.ts`), row chunk by row chunk: {@linkcode softmaxShare} is the worker's side.
  *
  * @module
  */
@@ -250,7 +250,11 @@ export function softmaxLossRange(
 const { SCALE, MIN_Z, C1, C2, C3, POW2 } = EXP16;
 const OFFSET = -MIN_Z; // d + OFFSET >= 0 for d >= MIN_Z: `| 0` truncates towards the floor
 
-/** `2^(d / 16)` for a scaled difference `d <= 0`; 0 below `MIN_Z` (and for NaN). */
+/**
+ * `2^(d / 16)` for a scaled difference `d <= 0`; 0 below `MIN_Z` (and for NaN). Not the gates'
+ * `pow2Over16Clamped`: that one clamps above and rounds its index as `z + (OFFSET + 0.5)`, this
+ * one as `(d + OFFSET) + 0.5`, and the recorded runs depend on the last bit of each.
+ */
 function pow2z(d: number): number {
   if (d >= MIN_Z) {
     const idx = (d + OFFSET + 0.5) | 0, u = d + OFFSET - idx;

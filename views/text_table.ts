@@ -59,7 +59,7 @@ export function alignedTable(
 
 /** Options of {@linkcode markdownTable}. */
 export interface MarkdownTableOptions {
-  /** Pad every column to its widest cell, so that the source reads as a table too. Default false. */
+  /** Pad each column to its widest cell, so that the source reads as a table too. Default false. */
   pad?: boolean;
 }
 
